@@ -1,0 +1,46 @@
+# Two entry points for a fresh machine (see README):  make book  |  make test
+# Both create .venv and install the pinned dependencies first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+# Use the real corpora beside the checkout when present, unless SER_DATA_ROOT is set.
+SER_DATA_ROOT ?= $(if $(wildcard ../shared/datasets/README.md),$(abspath ../shared/datasets),)
+export SER_DATA_ROOT
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: book test install notebooks-ci browser-test reproduce audit clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+install: $(VENV)/.installed
+
+book: $(VENV)/.installed
+	$(VENV)/bin/jupyter-book build . --warningiserror --keep-going
+	@echo "Book: _build/html/index.html"
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -q -m "not browser" tests
+
+# Execute every parameterised notebook with tiny CI parameters (papermill -y), outputs in ci-out/
+notebooks-ci: $(VENV)/.installed
+	$(PY) scripts/run_notebooks_ci.py
+
+browser-test: $(VENV)/.installed
+	$(PY) -m pytest -q -m browser tests
+
+reproduce: $(VENV)/.installed
+	$(PY) scripts/reproduce_all.py
+
+audit: $(VENV)/.installed
+	$(PY) scripts/audit_all.py
+
+clean:
+	rm -rf _build ci-out

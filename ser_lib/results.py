@@ -1,0 +1,138 @@
+"""Results files with provenance.
+
+Every number the book shows is read from a JSON file written by :func:`write_results`,
+which records the parameters, the metrics, the git commit, library versions, hardware,
+a checksum of the data that was used, and wall time.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+
+__all__ = ["provenance", "data_checksum", "write_results", "read_results", "Timer", "to_jsonable"]
+
+_PACKAGES = ("numpy", "scipy", "librosa", "soundfile", "scikit-learn", "torch", "pandas", "opensmile")
+
+
+def _git_commit(cwd: Path | None = None) -> dict[str, Any]:
+    cwd = cwd or Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
+                                    capture_output=True, text=True, check=True).stdout.strip())
+        return {"commit": commit, "dirty": dirty}
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "dirty": None}
+
+
+def provenance() -> dict[str, Any]:
+    """Where and with what a result was produced: git commit, versions, hardware, time (UTC)."""
+    versions = {"python": sys.version.split()[0]}
+    for pkg in _PACKAGES:
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    hw = {"machine": platform.machine(), "processor": platform.processor() or None,
+          "cpu_count": os.cpu_count(), "platform": platform.platform()}
+    try:
+        import torch
+
+        hw["torch_threads"] = torch.get_num_threads()
+        hw["cuda"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    except ImportError:  # pragma: no cover - torch is a hard dependency
+        pass
+    return {"git": _git_commit(), "versions": versions, "hardware": hw,
+            "written_utc": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+def data_checksum(paths: Iterable[str | os.PathLike], *, content: bool = True) -> str:
+    """SHA-256 over the sorted file names and (by default) their bytes.
+
+    Two runs with the same checksum read exactly the same audio files.
+    """
+    h = hashlib.sha256()
+    for p in sorted(str(x) for x in paths):
+        h.update(Path(p).name.encode())
+        if content:
+            with open(p, "rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(chunk)
+    return h.hexdigest()
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Convert numpy scalars/arrays, paths and tuples so that :mod:`json` can write them."""
+    if isinstance(obj, Mapping):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj
+
+
+def write_results(path: str | os.PathLike, *, params: Mapping[str, Any], metrics: Mapping[str, Any],
+                  wall_time_s: float, data: Mapping[str, Any] | None = None,
+                  history: Any = None, extra: Mapping[str, Any] | None = None) -> Path:
+    """Write one results JSON file (atomically: a crash never leaves half a file).
+
+    Parameters
+    ----------
+    path : destination ``.json``
+    params : everything that defines the run (corpus, protocol, model, epochs, seed, ...)
+    metrics : the measured numbers
+    wall_time_s : seconds the run took
+    data : description of the data used; include ``checksum`` from :func:`data_checksum`
+    history : per-epoch history (list of dicts)
+    extra : anything else worth keeping (e.g. shortfall notes)
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"params": params, "metrics": metrics, "data": data or {}, "history": history,
+              "wall_time_s": wall_time_s, "provenance": provenance(), **(extra or {})}
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(to_jsonable(record), indent=1, sort_keys=False))
+    os.replace(tmp, path)
+    return path
+
+
+def read_results(pattern: str | os.PathLike = "results/*.json", root: str | os.PathLike | None = None) -> list[dict]:
+    """Read every results file matching ``pattern`` (relative to ``root``, default repository root)."""
+    root = Path(root) if root is not None else Path(__file__).resolve().parent.parent
+    out = []
+    for p in sorted(root.glob(str(pattern))):
+        rec = json.loads(p.read_text())
+        rec["_file"] = str(p.relative_to(root))
+        out.append(rec)
+    return out
+
+
+class Timer:
+    """Context manager measuring wall time: ``with Timer() as t: ...; t.seconds``."""
+
+    def __enter__(self) -> "Timer":
+        self.start = time.perf_counter()
+        self.seconds = 0.0
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = time.perf_counter() - self.start
