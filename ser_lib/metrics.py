@@ -1,0 +1,165 @@
+"""Metrics for speech emotion recognition and their aggregation over folds and seeds.
+
+- :func:`uar` -- unweighted average recall (= balanced accuracy): the mean of the per-class
+  recalls, the first metric to report on unbalanced corpora (EMO-DB, CREMA-D);
+- :func:`accuracy` -- weighted accuracy (WA), the share of correct predictions;
+- :func:`macro_f1` -- the unweighted mean of the per-class F1 scores;
+- :func:`confusion` -- the confusion matrix in a fixed label order (rows: true, columns: predicted);
+- :func:`summarize` -- mean and sample standard deviation (``ddof=1``; 0 for a single value);
+- :func:`aggregate` -- a ``mean ± std`` table over folds and seeds;
+- :func:`paired` -- two configurations compared on the same folds and seeds.
+
+All metrics are returned as fractions in [0, 1]; tables multiply by 100 for display.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["uar", "accuracy", "macro_f1", "confusion", "all_metrics", "summarize", "fmt",
+           "aggregate", "paired"]
+
+
+def _check(y_true, y_pred):
+    y_true = np.asarray(y_true)
+    y_pred = np.asarray(y_pred)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+        raise ValueError(f"y_true and y_pred must be 1-D and of equal length, got {y_true.shape} and {y_pred.shape}")
+    if y_true.size == 0:
+        raise ValueError("cannot score an empty prediction")
+    return y_true, y_pred
+
+
+def uar(y_true, y_pred) -> float:
+    """Unweighted average recall over the classes present in ``y_true`` (balanced accuracy)."""
+    y_true, y_pred = _check(y_true, y_pred)
+    classes = np.unique(y_true)
+    return float(np.mean([np.mean(y_pred[y_true == c] == c) for c in classes]))
+
+
+def accuracy(y_true, y_pred) -> float:
+    """Share of correct predictions (weighted accuracy, WA)."""
+    y_true, y_pred = _check(y_true, y_pred)
+    return float(np.mean(y_true == y_pred))
+
+
+def macro_f1(y_true, y_pred, labels: Sequence | None = None) -> float:
+    """Unweighted mean of per-class F1 over ``labels`` (default: classes in ``y_true`` or ``y_pred``).
+
+    A class that is never predicted and never true is skipped; one with no correct prediction scores 0.
+    """
+    y_true, y_pred = _check(y_true, y_pred)
+    labels = np.unique(np.r_[y_true, y_pred]) if labels is None else np.asarray(labels)
+    f1s = []
+    for c in labels:
+        tp = np.sum((y_true == c) & (y_pred == c))
+        fp = np.sum((y_true != c) & (y_pred == c))
+        fn = np.sum((y_true == c) & (y_pred != c))
+        if tp + fp + fn == 0:
+            continue
+        f1s.append(2 * tp / (2 * tp + fp + fn))
+    return float(np.mean(f1s)) if f1s else 0.0
+
+
+def confusion(y_true, y_pred, labels: Sequence) -> np.ndarray:
+    """Confusion matrix ``C[i, j]`` = number of rows of true ``labels[i]`` predicted ``labels[j]``.
+
+    Raises if a true or predicted value is not in ``labels``.
+    """
+    y_true, y_pred = _check(y_true, y_pred)
+    labels = list(labels)
+    pos = {lab: i for i, lab in enumerate(labels)}
+    unknown = (set(y_true.tolist()) | set(y_pred.tolist())) - set(pos)
+    if unknown:
+        raise ValueError(f"values {sorted(map(str, unknown))} are not in labels {labels}")
+    C = np.zeros((len(labels), len(labels)), dtype=np.int64)
+    np.add.at(C, ([pos[v] for v in y_true.tolist()], [pos[v] for v in y_pred.tolist()]), 1)
+    return C
+
+
+def all_metrics(y_true, y_pred, labels: Sequence | None = None) -> dict:
+    """``{"uar", "accuracy", "macro_f1", "n"}`` (+ ``"confusion"`` and ``"labels"`` when ``labels`` given)."""
+    out = {"uar": uar(y_true, y_pred), "accuracy": accuracy(y_true, y_pred),
+           "macro_f1": macro_f1(y_true, y_pred, labels), "n": int(len(y_true))}
+    if labels is not None:
+        out["labels"] = list(labels)
+        out["confusion"] = confusion(y_true, y_pred, labels).tolist()
+    return out
+
+
+def summarize(values) -> tuple[float, float]:
+    """``(mean, std)`` of finite values; std is the sample standard deviation (ddof=1), 0 for one value.
+
+    Raises on an empty input (a missing result must not silently become 0).
+    """
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        raise ValueError("summarize() got no finite values")
+    return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0
+
+
+def fmt(mean: float, std: float, scale: float = 100.0, digits: int = 1) -> str:
+    """``"71.3 ± 4.2"`` (percent by default)."""
+    return f"{mean * scale:.{digits}f} ± {std * scale:.{digits}f}"
+
+
+def aggregate(df: pd.DataFrame, by: Sequence[str], value: str = "uar", *, over_seeds: str = "seed",
+              how: str = "pooled") -> pd.DataFrame:
+    """Mean ± std of ``value`` per group ``by``.
+
+    ``df`` has one row per (configuration, fold, seed). ``how``:
+
+    - ``"pooled"``: mean and std over every (fold, seed) row of the group;
+    - ``"seed"``: first average over folds within each seed, then mean and std over seeds
+      (the spread then shows seed-to-seed variation of the corpus-level figure).
+
+    Returns columns ``by + [mean, std, n, text]`` where ``text`` is ``"mean ± std"`` in percent.
+    """
+    if value not in df.columns:
+        raise ValueError(f"column {value!r} not in {list(df.columns)}")
+    missing = [c for c in by if c not in df.columns]
+    if missing:
+        raise ValueError(f"group columns {missing} not in the table")
+    if how == "seed":
+        if over_seeds not in df.columns:
+            raise ValueError(f"how='seed' needs a {over_seeds!r} column")
+        df = df.groupby(list(by) + [over_seeds], as_index=False, sort=False)[value].mean()
+    elif how != "pooled":
+        raise ValueError(f"how must be 'pooled' or 'seed', got {how!r}")
+    rows = []
+    for key, g in df.groupby(list(by), sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        m, s = summarize(g[value])
+        rows.append({**dict(zip(by, key)), "mean": m, "std": s, "n": int(g[value].notna().sum()),
+                     "text": fmt(m, s)})
+    return pd.DataFrame(rows)
+
+
+def paired(a, b, *, names: tuple[str, str] = ("a", "b")) -> dict:
+    """Compare two configurations scored on the same folds and seeds (``a[i]`` and ``b[i]`` paired).
+
+    Returns ``mean_diff`` (a − b), ``std_diff``, ``n``, ``wins`` (a > b), ``losses``, ``ties``,
+    ``t_p`` (two-sided paired t-test, :func:`scipy.stats.ttest_rel`) and ``wilcoxon_p``
+    (:func:`scipy.stats.wilcoxon`, NaN when every difference is 0 or n < 2).
+    """
+    from scipy import stats
+
+    a = np.asarray(a, float)
+    b = np.asarray(b, float)
+    if a.shape != b.shape or a.ndim != 1 or a.size == 0:
+        raise ValueError(f"paired() needs two equal-length non-empty 1-D sequences, got {a.shape} and {b.shape}")
+    d = a - b
+    out = {"a": names[0], "b": names[1], "n": int(d.size), "mean_diff": float(d.mean()),
+           "std_diff": float(d.std(ddof=1)) if d.size > 1 else 0.0,
+           "wins": int(np.sum(d > 0)), "losses": int(np.sum(d < 0)), "ties": int(np.sum(d == 0))}
+    if d.size > 1 and np.any(d != 0):
+        with np.errstate(all="ignore"):
+            out["t_p"] = float(stats.ttest_rel(a, b).pvalue)
+            out["wilcoxon_p"] = float(stats.wilcoxon(a, b).pvalue)
+    else:
+        out["t_p"] = float("nan")
+        out["wilcoxon_p"] = float("nan")
+    return out

@@ -1,0 +1,77 @@
+"""ser_lib.metrics against scikit-learn and by hand."""
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import metrics as skm
+
+from ser_lib import metrics as M
+
+
+@pytest.fixture
+def preds():
+    rng = np.random.default_rng(0)
+    labels = ["angry", "happy", "neutral", "sad"]
+    y = rng.choice(labels, size=300, p=[0.5, 0.2, 0.2, 0.1])
+    p = np.where(rng.random(300) < 0.6, y, rng.choice(labels, size=300))
+    return y, p, labels
+
+
+def test_against_sklearn(preds):
+    y, p, labels = preds
+    assert M.uar(y, p) == pytest.approx(skm.balanced_accuracy_score(y, p))
+    assert M.accuracy(y, p) == pytest.approx(skm.accuracy_score(y, p))
+    assert M.macro_f1(y, p) == pytest.approx(skm.f1_score(y, p, average="macro"))
+    np.testing.assert_array_equal(M.confusion(y, p, labels), skm.confusion_matrix(y, p, labels=labels))
+
+
+def test_uar_differs_from_accuracy_on_unbalanced():
+    y = np.array([0] * 90 + [1] * 10)
+    p = np.zeros(100, int)  # majority class
+    assert M.accuracy(y, p) == pytest.approx(0.9)
+    assert M.uar(y, p) == pytest.approx(0.5)
+
+
+def test_confusion_label_order_and_unknown():
+    C = M.confusion(["a", "b", "b"], ["b", "b", "a"], labels=["b", "a"])
+    np.testing.assert_array_equal(C, [[1, 1], [1, 0]])
+    with pytest.raises(ValueError, match="not in labels"):
+        M.confusion(["a"], ["z"], labels=["a"])
+    with pytest.raises(ValueError):
+        M.uar([0, 1], [0])
+
+
+def test_summarize():
+    m, s = M.summarize([0.5, 0.7, 0.9])
+    assert m == pytest.approx(0.7) and s == pytest.approx(np.std([0.5, 0.7, 0.9], ddof=1))
+    assert M.summarize([0.4]) == (0.4, 0.0)
+    with pytest.raises(ValueError):
+        M.summarize([])
+    assert M.fmt(0.7, 0.05) == "70.0 ± 5.0"
+
+
+def test_aggregate_pooled_and_by_seed():
+    df = pd.DataFrame({"model": ["x"] * 4 + ["y"] * 4, "seed": [0, 0, 1, 1] * 2,
+                       "fold": [0, 1] * 4, "uar": [0.5, 0.7, 0.6, 0.8, 0.1, 0.1, 0.3, 0.3]})
+    t = M.aggregate(df, ["model"]).set_index("model")
+    assert t.loc["x", "mean"] == pytest.approx(0.65)
+    assert t.loc["x", "std"] == pytest.approx(np.std([0.5, 0.7, 0.6, 0.8], ddof=1))
+    assert t.loc["x", "n"] == 4
+    ts = M.aggregate(df, ["model"], how="seed").set_index("model")
+    assert ts.loc["y", "mean"] == pytest.approx(0.2)
+    assert ts.loc["y", "std"] == pytest.approx(np.std([0.1, 0.3], ddof=1))
+    with pytest.raises(ValueError):
+        M.aggregate(df, ["nope"])
+
+
+def test_paired():
+    from scipy import stats
+
+    a = np.array([0.6, 0.7, 0.8, 0.75, 0.65])
+    b = np.array([0.5, 0.72, 0.6, 0.7, 0.6])
+    r = M.paired(a, b)
+    assert r["mean_diff"] == pytest.approx(np.mean(a - b))
+    assert (r["wins"], r["losses"], r["ties"]) == (4, 1, 0)
+    assert r["t_p"] == pytest.approx(stats.ttest_rel(a, b).pvalue)
+    assert np.isnan(M.paired(a, a)["t_p"])
+    with pytest.raises(ValueError):
+        M.paired(a, b[:3])

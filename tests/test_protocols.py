@@ -1,0 +1,143 @@
+"""ser_lib.protocols: the splits promise what they say, and leakage is measured right."""
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import train_test_split
+
+from ser_lib import protocols as P
+
+VERSIONS = ("original", "noise", "pitch", "pitch_noise")
+
+
+def make_meta(n_speakers=6, per_speaker=20, emotions=("angry", "happy", "neutral", "sad"), prefix="s"):
+    rows = []
+    for s in range(n_speakers):
+        for i in range(per_speaker):
+            rid = f"{prefix}{s:02d}_{i:03d}"
+            for v in VERSIONS:
+                rows.append({"recording_id": rid, "speaker": f"{prefix}{s + 1:02d}",
+                             "emotion": emotions[i % len(emotions)], "version": v})
+    return pd.DataFrame(rows)
+
+
+def direct_leakage(meta, fold):
+    train_rids = set(meta.recording_id.iloc[np.r_[fold.train_idx, fold.val_idx]])
+    return sum(meta.recording_id.iloc[i] in train_rids for i in fold.test_idx) / len(fold.test_idx)
+
+
+def test_paper_split_is_the_released_one():
+    meta = make_meta()
+    (f,) = P.paper(meta, seed=42)
+    _, te = train_test_split(np.arange(len(meta)), test_size=0.2, random_state=42, shuffle=True)
+    np.testing.assert_array_equal(f.test_idx, np.sort(te))
+    assert len(f.train_idx) + len(f.val_idx) + len(f.test_idx) == len(meta)
+    assert P.check_fold(meta, f, "paper")
+    lk = P.leakage(meta, f)
+    assert lk == pytest.approx(direct_leakage(meta, f))
+    assert lk > 0.9  # with 4 versions, 1 - 0.2**3 ~ 0.99 of test rows have a sibling in training
+    with pytest.raises(AssertionError, match="recordings in both"):
+        P.check_fold(meta, f, "utterance")
+
+
+def test_utterance_no_overlap_zero_leakage():
+    meta = make_meta()
+    (f,) = P.utterance(meta, seed=3)
+    assert P.check_fold(meta, f, "utterance")
+    assert P.leakage(meta, f) == 0.0
+    assert (meta.version.iloc[f.test_idx] == "original").all()
+    assert (meta.version.iloc[f.val_idx] == "original").all()
+    assert set(meta.version.iloc[f.train_idx]) == set(VERSIONS)
+    n_rec = meta.recording_id.nunique()
+    assert len(f.test_idx) == pytest.approx(0.2 * n_rec, abs=1)
+    # stratified: each emotion is ~20 % of its recordings
+    te = meta.iloc[f.test_idx].emotion.value_counts()
+    assert te.max() - te.min() <= 1
+    (g,) = P.utterance(meta, seed=3, augment=False)
+    assert set(meta.version.iloc[g.train_idx]) == {"original"}
+    np.testing.assert_array_equal(g.test_idx, f.test_idx)
+
+
+@pytest.mark.parametrize("corpus,n_spk,n_folds", [("emodb", 10, 10), ("savee", 4, 4), ("emovo", 6, 6)])
+def test_loso(corpus, n_spk, n_folds):
+    meta = make_meta(n_speakers=n_spk, per_speaker=8)
+    folds = P.speaker(meta, corpus, seed=0)
+    assert len(folds) == n_folds
+    tested = []
+    for f in folds:
+        assert P.check_fold(meta, f, "speaker")
+        assert P.leakage(meta, f) == 0.0
+        assert len(f.val_idx) > 0
+        assert len(set(meta.speaker.iloc[f.test_idx])) == 1
+        tested += list(set(meta.speaker.iloc[f.test_idx]))
+        # validation speakers are training speakers, never the test speaker
+        assert not set(meta.speaker.iloc[f.val_idx]) & set(meta.speaker.iloc[f.test_idx])
+        assert not set(meta.speaker.iloc[f.val_idx]) & set(meta.speaker.iloc[f.train_idx])
+    assert sorted(tested) == sorted(meta.speaker.unique())
+
+
+def test_ravdess_emobox_folds_exact():
+    meta = make_meta(n_speakers=24, per_speaker=4)
+    meta["speaker"] = meta.speaker.str[1:]  # "01" .. "24"
+    folds = P.speaker(meta, "ravdess", seed=1)
+    assert len(folds) == 6
+    got = [tuple(sorted(int(s) for s in meta.speaker.iloc[f.test_idx].unique())) for f in folds]
+    assert got == [tuple(sorted(f)) for f in P.EMOBOX_RAVDESS_FOLDS]
+    for f in folds:
+        P.check_fold(meta, f, "speaker")
+        assert len(set(meta.speaker.iloc[f.val_idx])) == 3  # round(0.15 * 20)
+
+
+def test_cremad_and_tess():
+    meta = make_meta(n_speakers=12, per_speaker=6, prefix="10")
+    folds = P.speaker(meta, "cremad", seed=0)
+    assert len(folds) == 5
+    tested = np.concatenate([f.test_idx for f in folds])
+    assert len(tested) == len(set(tested)) == (meta.version == "original").sum()
+    for f in folds:
+        P.check_fold(meta, f, "speaker")
+    tess = make_meta(n_speakers=2, per_speaker=20)
+    folds = P.speaker(tess, "tess", seed=0)
+    assert len(folds) == 2
+    for f in folds:
+        P.check_fold(tess, f, "speaker")
+        assert P.leakage(tess, f) == 0.0
+        assert set(tess.speaker.iloc[f.val_idx]) == set(tess.speaker.iloc[f.train_idx])
+
+
+def test_check_fold_catches_speaker_leak_and_bad_input():
+    meta = make_meta(n_speakers=3, per_speaker=8)
+    f = P.speaker(meta, "savee")[0]
+    bad = P.Fold("bad", f.train_idx, f.val_idx, np.r_[f.test_idx, f.train_idx[:1] + 0][:])
+    with pytest.raises(AssertionError):
+        P.check_fold(meta, bad, "speaker")
+    with pytest.raises(ValueError, match="lacks columns"):
+        P.paper(meta.drop(columns="version"))
+    with pytest.raises(ValueError, match="unknown corpus"):
+        P.speaker(meta, "nope")
+
+
+def test_build_without_augmentation_paper():
+    meta = make_meta()
+    (f,) = P.build("paper", meta, "savee", 42, augment=False)
+    allidx = np.r_[f.train_idx, f.val_idx, f.test_idx]
+    assert (meta.version.iloc[allidx] == "original").all()
+    assert len(allidx) == (meta.version == "original").sum()
+
+
+@pytest.mark.real
+def test_real_corpus_folds(real_root):
+    corpora = pytest.importorskip("ser_lib.corpora")
+    table = corpora.scan("savee", real_root)
+    meta = pd.concat([table.assign(version=v) for v in VERSIONS], ignore_index=True)
+    folds = P.speaker(meta, "savee", seed=0)
+    assert len(folds) == 4
+    for f in folds:
+        assert P.check_fold(meta, f, "speaker") and P.leakage(meta, f) == 0.0
+    (p,) = P.paper(meta)
+    assert P.leakage(meta, p) == pytest.approx(direct_leakage(meta, p)) and P.leakage(meta, p) > 0.95
+    rav = corpora.scan("ravdess", real_root)
+    rmeta = rav.assign(version="original")
+    folds = P.speaker(rmeta, "ravdess")
+    assert len(folds) == 6 and sum(len(f.test_idx) for f in folds) == len(rav)
+    for f in folds:
+        P.check_fold(rmeta, f, "speaker")
