@@ -44,3 +44,85 @@ def synthetic_table(synthetic_root):
     from ser_lib import corpora
 
     return corpora.scan("synthetic", synthetic_root.parent)
+
+
+# --------------------------------------------------------------------------------------------
+# Browser fixtures: the built book served on localhost, opened in headless Debian Chromium.
+# --------------------------------------------------------------------------------------------
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def book_html() -> Path:
+    html = Path(os.environ.get("BOOK_HTML", REPO / "_build" / "html"))
+    if not (html / "index.html").exists():
+        pytest.skip(f"built book not found at {html}: run `make book` first")
+    return html
+
+
+@pytest.fixture(scope="session")
+def book_url(book_html):
+    """Base URL of the built book, served by a local http.server thread."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(book_html))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+class PageProblems:
+    """Collects what went wrong while a page loaded: JS errors, console errors, failed or
+    off-site requests, HTTP errors."""
+
+    def __init__(self, page, base_url: str):
+        self.errors: list[str] = []
+        self.base = base_url
+        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        page.on("console", lambda msg: msg.type == "error" and self.errors.append(f"console error: {msg.text}"))
+        page.on("requestfailed", lambda req: self.errors.append(f"request failed: {req.url} ({req.failure})"))
+        page.on("response", lambda r: r.status >= 400 and self.errors.append(f"HTTP {r.status}: {r.url}"))
+        page.on("request", self._offsite)
+
+    def _offsite(self, req) -> None:
+        url = req.url
+        if not (url.startswith(self.base) or url.startswith("data:") or url.startswith("blob:")
+                or url.startswith("about:")):
+            self.errors.append(f"off-site request (the book must serve everything itself): {url}")
+
+
+@pytest.fixture
+def open_page(browser, book_url):
+    """``open_page('notebooks/03_augmentation.html') -> (page, problems)``; waits for network idle."""
+    contexts = []
+
+    def _open(rel: str):
+        ctx = browser.new_context()
+        contexts.append(ctx)
+        page = ctx.new_page()
+        problems = PageProblems(page, book_url)
+        page.goto(f"{book_url}/{rel}", wait_until="networkidle", timeout=60_000)
+        page.wait_for_timeout(500)  # let MathJax and the widget manager finish rendering
+        return page, problems
+
+    yield _open
+    for ctx in contexts:
+        ctx.close()
