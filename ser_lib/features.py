@@ -74,8 +74,9 @@ class FeatureError(RuntimeError):
 def preemphasis(y: np.ndarray, coef: float = 0.97) -> np.ndarray:
     """First-order high-pass ``y'[n] = y[n] - coef * y[n-1]`` (librosa.effects.preemphasis).
 
-    ``y[-1]`` is extrapolated linearly as ``2 y[0] - y[1]``, as librosa does. Not part of
-    ``librosa.feature.mfcc`` (nor of the paper's pipeline); offered for comparison.
+    The missing ``y[-1]`` is extrapolated linearly as ``2 y[0] - y[1]``. (librosa passes that
+    value as the filter *state*, so its first output sample differs; all others are equal.)
+    Not part of ``librosa.feature.mfcc`` (nor of the paper's pipeline); offered for comparison.
     Input/output: float array ``(n,)``, same dtype.
     """
     check_signal(y)
@@ -377,13 +378,33 @@ def rms(y: np.ndarray, frame_length: int = 2048, hop_length: int = 512) -> np.nd
     return librosa.feature.rms(y=y, frame_length=frame_length, hop_length=hop_length)[0]
 
 
+_CONTROLLER = None
+
+
+def _single_thread():
+    """Context: BLAS limited to one thread. Matrix products (the mel projection) round
+    differently with 1 or 2 OpenBLAS threads (~1e-6), so without this a vector computed in a
+    worker would not be bit-identical to one computed here."""
+    global _CONTROLLER
+    try:
+        if _CONTROLLER is None:
+            from threadpoolctl import ThreadpoolController
+
+            _CONTROLLER = ThreadpoolController()
+        return _CONTROLLER.limit(limits=1, user_api="blas")
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
 def paper_vector(y: np.ndarray, sr: float = 22050) -> np.ndarray:
     """The released code's feature vector of one clip, 1-D float32 of length ``22 T``.
 
     ``concat(ZCR (T,), RMS (T,), librosa.feature.mfcc(y=y, sr=sr).T.ravel() (20 T,))``: the MFCC
     block is *frame-major* (20 coefficients of frame 0, then of frame 1, ...). A 2.5 s clip at
-    22 050 Hz has T = 108 frames, hence 2376 values. Uses librosa's own ``mfcc`` (bit-for-bit what
-    the released code computed); :func:`mfcc` agrees with it within :data:`MFCC_ATOL`.
+    22 050 Hz has T = 108 frames, hence 2376 values. Uses librosa's own ``mfcc`` (what the
+    released code computed; BLAS is held to one thread so the result is deterministic); :func:`mfcc` agrees with it within :data:`MFCC_ATOL`.
     See :func:`paper_layout` for which index is what.
     """
     import librosa
@@ -391,7 +412,8 @@ def paper_vector(y: np.ndarray, sr: float = 22050) -> np.ndarray:
     check_signal(y)
     sr = check_sr(sr)
     y = y.astype(np.float32, copy=False)
-    m = librosa.feature.mfcc(y=y, sr=sr)
+    with _single_thread():  # bit-identical whatever the caller's thread settings
+        m = librosa.feature.mfcc(y=y, sr=sr)
     return np.concatenate([zcr(y), rms(y), m.T.ravel()]).astype(np.float32)
 
 
