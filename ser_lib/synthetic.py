@@ -41,7 +41,7 @@ import numpy as np
 __all__ = ["GENERATOR_VERSION", "SR", "SPEAKERS", "TEXTS", "EMOTIONS", "PROSODY",
            "ensure_corpus", "synthesize", "corpus_dir", "is_current"]
 
-GENERATOR_VERSION = "1.0"
+GENERATOR_VERSION = "1.1"
 SR = 16000
 
 #: speaker id -> (gender, base F0 in Hz, vocal-tract scale: formants are multiplied by it)
@@ -75,7 +75,7 @@ PROSODY: dict[str, dict[str, float]] = {
     "T": dict(f0=0.88, range=1.0, rate=3.1, gain=-6.0, tilt=0.97, breath=0.18, jitter=0.008, shimmer=0.06, tremor=0.0, decl=4.0),
     "A": dict(f0=1.55, range=3.0, rate=6.2, gain=-1.0, tilt=0.90, breath=0.12, jitter=0.020, shimmer=0.08, tremor=1.2, decl=0.0),
     "L": dict(f0=0.86, range=0.5, rate=3.6, gain=-3.0, tilt=0.955, breath=0.07, jitter=0.005, shimmer=0.03, tremor=0.0, decl=5.0),
-    "E": dict(f0=0.95, range=3.5, rate=3.8, gain=1.0, tilt=0.92, breath=0.10, jitter=0.035, shimmer=0.15, tremor=0.0, decl=2.0),
+    "E": dict(f0=0.95, range=3.5, rate=3.8, gain=1.0, tilt=0.92, breath=0.10, jitter=0.020, shimmer=0.12, tremor=0.0, decl=2.0),
 }
 EMOTIONS = tuple(PROSODY)
 
@@ -168,7 +168,8 @@ def synthesize(speaker: str, text: str, emotion: str, *, sr: int = SR) -> np.nda
     np.add.at(src, pulse_idx, 1.0 + p["shimmer"] * rng.normal(0, 1, len(pulse_idx)))
     a = p["tilt"]
     src = lfilter([1.0 - a], [1.0, -a], lfilter([1.0 - a], [1.0, -a], src))  # glottal spectral tilt
-    src = np.diff(src, prepend=0.0) * 20  # lip radiation (+6 dB/oct)
+    src = np.diff(src, prepend=0.0)  # lip radiation (+6 dB/oct)
+    src /= np.sqrt(np.mean(src ** 2)) + 1e-12  # unit RMS: breathiness is relative to voicing
 
     # --- voicing / amplitude envelopes and consonant noise ---
     voice_env = np.zeros(n)
@@ -183,7 +184,7 @@ def synthesize(speaker: str, text: str, emotion: str, *, sr: int = SR) -> np.nda
         xc = (t[mc] - s0) / max(cf * L, 1e-3)
         noise_env[mc] = np.sin(np.pi * xc) * trng.uniform(0.15, 0.4)
     voiced = src * voice_env
-    aspiration = rng.normal(0, 1, n) * voice_env * p["breath"] * 0.35
+    aspiration = rng.normal(0, 1, n) * voice_env * p["breath"]
     # --- formants: piecewise constant per 5 ms block, gliding from vowel to vowel ---
     formant_track = np.zeros((n, 4))
     mids = starts + slot_lens * (cons_frac + 1) / 2
@@ -194,11 +195,18 @@ def synthesize(speaker: str, text: str, emotion: str, *, sr: int = SR) -> np.nda
     excitation = voiced + aspiration
     out = np.zeros(n)
     zi = np.zeros((4, 2))
-    for b0 in range(0, n, _BLOCK):
-        fr = formant_track[min(b0 + _BLOCK // 2, n - 1)]
-        sos = np.vstack([_resonator_sos(min(f, 0.45 * sr), bw * (1 + 0.5 * p["breath"]), sr)
-                         for f, bw in zip(fr, _BANDWIDTHS)])
-        out[b0:b0 + _BLOCK], zi = sosfilt(sos, excitation[b0:b0 + _BLOCK], zi=zi)
+    b0s = np.arange(0, n, _BLOCK)
+    freqs = np.minimum(formant_track[np.minimum(b0s + _BLOCK // 2, n - 1)], 0.45 * sr)  # (blocks, 4)
+    r = np.exp(-np.pi * np.asarray(_BANDWIDTHS) * (1 + 0.5 * p["breath"]) / sr)  # (4,)
+    a1 = -2 * r * np.cos(2 * np.pi * freqs / sr)
+    a2 = np.broadcast_to(r * r, a1.shape)
+    sos_all = np.zeros((len(b0s), 4, 6))
+    sos_all[..., 0] = 1 + a1 + a2  # unit gain at DC, as _resonator_sos
+    sos_all[..., 3] = 1.0
+    sos_all[..., 4] = a1
+    sos_all[..., 5] = a2
+    for b, b0 in enumerate(b0s):
+        out[b0:b0 + _BLOCK], zi = sosfilt(sos_all[b], excitation[b0:b0 + _BLOCK], zi=zi)
     # consonants: band-pass noise (fricative-like), brighter/louder with vocal effort
     fric = rng.normal(0, 1, n)
     fric = np.diff(fric, prepend=0.0)  # high-pass tilt
