@@ -1,0 +1,395 @@
+"""The audit: every model × protocol × corpus × seed, one results file each, resumable.
+
+For one corpus the runner (:func:`load_corpus`) reads the table (:func:`ser_lib.corpora.scan`),
+the paper's features for all four versions of every recording (:func:`ser_lib.features.extract`,
+augmentation seed 0, cached), and turns them into frame features ``(rows, 22, 108)``
+(:func:`ser_lib.efficient.frame_features`). :func:`run_one` then evaluates one
+(corpus, protocol, model, seed) on every fold of the protocol and writes
+``<results_dir>/<corpus>__<protocol>__<model>__seed<k>[__noaug].json`` with
+:func:`ser_lib.results.write_results` (per-fold UAR / accuracy / macro-F1, confusion
+matrix pooled over folds, leakage, training history, data checksum, wall time). Existing files
+are not recomputed, so an interrupted audit resumes where it stopped.
+
+Models
+------
+- neural presets of :data:`ser_lib.efficient.MODEL_PRESETS` (``efficient``, ``efficient_noatt``,
+  ``efficient_channel``, ``efficient_spatial``, ``efficient_wide``, ``paper_text``): trained with
+  :func:`ser_lib.efficient.train` on the fold's training rows (all versions of training
+  recordings when ``augment``), selected on validation UAR, tested on the test rows;
+- ``compare_svm``: openSMILE ComParE 2016 functionals + linear SVM; ``egemaps_svm``: eGeMAPS v02 +
+  RBF SVM; ``mfcc_lr``: mean and std of the 20 MFCC, ZCR and log-RMS tracks + logistic
+  regression. Baselines train on the *original* versions of the training rows (functionals of
+  augmented copies add little and cost 4×), choose C on the validation rows and are tested on
+  exactly the test rows of the neural models.
+
+Seeds: the ``paper`` split is always the released one (``random_state=42``) and the seed
+changes initialisation, shuffling and batch augmentation; ``utterance`` draws its split with
+the seed; ``speaker`` folds are fixed by the corpus and the seed draws the validation speakers.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import metrics as M
+from . import protocols as P
+from .config import REPO_ROOT
+
+__all__ = ["HEADLINE_MODELS", "BASELINES", "ABLATION_MODELS", "CORPORA", "EMOTION_ORDER", "REFERENCE_FIGURES",
+           "CorpusData", "load_corpus", "subsample", "result_path", "run_one", "run_grid", "collect",
+           "summary_table", "leakage_table", "DEFAULT_RESULTS_DIR", "estimate_trainings"]
+
+DEFAULT_RESULTS_DIR = REPO_ROOT / "results" / "audit"
+CORPORA = ("emodb", "savee", "emovo", "ravdess", "cremad", "tess")
+HEADLINE_MODELS = ("efficient", "compare_svm", "mfcc_lr")
+BASELINES = ("compare_svm", "egemaps_svm", "mfcc_lr")
+#: Ablation grid: attention off / channel only / spatial only / both (+ "efficient" without augmentation).
+ABLATION_MODELS = ("efficient_noatt", "efficient_channel", "efficient_spatial", "efficient")
+EMOTION_ORDER = ("neutral", "calm", "happy", "sad", "angry", "fear", "disgust", "surprise", "boredom")
+
+#: Public reference figures (theirs, not ours), from /shared/reference/honest-evaluation-anchors.md.
+REFERENCE_FIGURES = [
+    dict(corpus="emodb", figure="UAR 77.1", system="openSMILE ComParE 2016 + SVM", protocol="LOSO (7 classes)",
+         source="audeering w2v2-how-to notebook"),
+    dict(corpus="emodb", figure="UAR 93.4", system="wav2vec2-large-robust embeddings + SVM", protocol="LOSO (7 classes)",
+         source="audeering w2v2-how-to notebook"),
+    dict(corpus="emodb", figure="73–77 (86 random CV)", system="IS10 features + SVM", protocol="LOSO",
+         source="Gjoreski et al., Informatica 2014"),
+    dict(corpus="emodb", figure="UA 82.1", system="wav2vec2-base (EmoBox)", protocol="folds NOT speaker-independent",
+         source="EmoBox (Interspeech 2024)"),
+    dict(corpus="ravdess", figure="UA 54.3", system="wav2vec2-base (EmoBox)", protocol="6 actor folds, 8 classes",
+         source="EmoBox"),
+    dict(corpus="ravdess", figure="UA 75.3", system="Whisper-large-v3 (EmoBox)", protocol="6 actor folds, 8 classes",
+         source="EmoBox"),
+    dict(corpus="savee", figure="UA 44.9", system="wav2vec2-base (EmoBox)", protocol="LOSO", source="EmoBox"),
+    dict(corpus="savee", figure="UA 75.8", system="data2vec2-large (EmoBox)", protocol="LOSO", source="EmoBox"),
+    dict(corpus="emovo", figure="UA 31.1", system="wav2vec2-base (EmoBox)", protocol="LOSO", source="EmoBox"),
+    dict(corpus="emovo", figure="UA 57.8", system="Whisper-large-v3 (EmoBox)", protocol="LOSO", source="EmoBox"),
+    dict(corpus="cremad", figure="UA 62.0", system="wav2vec2-base (EmoBox)", protocol="one random split, speakers overlap",
+         source="EmoBox"),
+    dict(corpus="tess", figure="UA ≈ 100", system="(EmoBox)", protocol="random split, same 2 speakers", source="EmoBox"),
+]
+#: The paper's headline (test accuracy, random row split after augmentation).
+PAPER_CLAIMS = {"savee": 97.49, "ravdess": 99.23, "cremad": 89.31, "tess": 99.82, "emodb": 99.53, "emovo": 96.39}
+
+
+# --------------------------------------------------------------------------------------- data
+@dataclass
+class CorpusData:
+    """Everything the audit needs about one corpus (rows = recording × version)."""
+
+    corpus: str
+    table: pd.DataFrame            # one row per recording
+    meta: pd.DataFrame             # one row per (recording, version)
+    frames: np.ndarray             # float32 (rows, 22, 108)
+    labels: list                   # class names in a fixed order
+    y: np.ndarray                  # int class index per row
+    checksum: str
+    root: str
+    _smile: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def synthetic(self) -> bool:
+        return self.corpus == "synthetic"
+
+    def describe(self) -> dict:
+        return {"corpus": self.corpus, "root": self.root, "checksum": self.checksum,
+                "n_recordings": int(len(self.table)), "n_rows": int(len(self.meta)),
+                "n_speakers": int(self.table["speaker"].nunique()), "labels": list(self.labels),
+                "class_counts": self.table["emotion"].value_counts().to_dict(),
+                "versions": sorted(self.meta["version"].unique().tolist())}
+
+    def smile(self, rows: np.ndarray, feature_set: str = "ComParE_2016", *, n_jobs: int = 2,
+              progress: bool = False) -> np.ndarray:
+        """openSMILE functionals for the given meta rows (originals cached per recording)."""
+        from .baselines import opensmile_features, opensmile_versions
+
+        rows = np.asarray(rows, np.int64)
+        if feature_set not in self._smile:
+            self._smile[feature_set] = opensmile_features(self.table["path"].tolist(), feature_set, n_jobs=n_jobs,
+                                                          progress=progress)
+        orig = self._smile[feature_set]
+        rec_pos = {r: i for i, r in enumerate(self.table["recording_id"].astype(str))}
+        sub = self.meta.iloc[rows]
+        out = np.empty((len(rows), orig.shape[1]), np.float32)
+        is_orig = (sub["version"] == "original").to_numpy()
+        rid = sub["recording_id"].astype(str).to_numpy()
+        out[is_orig] = orig[[rec_pos[r] for r in rid[is_orig]]]
+        if (~is_orig).any():
+            out[~is_orig] = opensmile_versions(sub["path"].to_numpy()[~is_orig], rid[~is_orig],
+                                               sub["version"].to_numpy()[~is_orig], feature_set, seed=0,
+                                               n_jobs=n_jobs, progress=progress)
+        return out
+
+
+def subsample(table: pd.DataFrame, max_files: int | None, seed: int = 0) -> pd.DataFrame:
+    """At most ``max_files`` recordings, keeping every speaker and emotion: files are ranked
+    within each (speaker, emotion) cell at random (seeded) and taken round-robin."""
+    if max_files is None or max_files <= 0 or len(table) <= max_files:
+        return table.reset_index(drop=True)
+    rng = np.random.default_rng(seed)
+    t = table.assign(_r=rng.random(len(table)))
+    t["_rank"] = t.groupby(["speaker", "emotion"])["_r"].rank(method="first")
+    t = t.sort_values(["_rank", "_r"]).head(int(max_files))
+    return t.drop(columns=["_r", "_rank"]).sort_index().reset_index(drop=True)
+
+
+_CACHE: dict = {}
+
+
+def load_corpus(corpus: str, data_root=None, *, max_files: int | None = None, n_jobs: int = 2,
+                progress: bool = True) -> CorpusData:
+    """Scan ``corpus``, extract (or read cached) features of all four versions, build frame features.
+
+    ``corpus='synthetic'`` uses :func:`ser_lib.synthetic.ensure_corpus` (no data root needed).
+    Results are memoised in-process by (corpus, root, max_files).
+    """
+    from . import corpora, features
+    from .efficient import frame_features
+    from .results import data_checksum
+
+    if corpus == "synthetic":
+        from . import synthetic
+
+        root = synthetic.ensure_corpus().parent
+    else:
+        from .config import data_root as _dr
+
+        root = _dr(data_root)
+    key = (corpus, str(root), max_files)
+    if key in _CACHE:
+        return _CACHE[key]
+    table = subsample(corpora.scan(corpus, root), max_files)
+    if len(table) == 0:
+        raise FileNotFoundError(f"no files of corpus {corpus!r} under {root}")
+    X, meta = features.extract(table, kind="paper", seed=0, n_jobs=n_jobs, progress=progress)
+    frames = frame_features(X, meta["n_frames"].to_numpy())
+    present = set(meta["emotion"])
+    labels = [e for e in EMOTION_ORDER if e in present] + sorted(present - set(EMOTION_ORDER))
+    pos = {e: i for i, e in enumerate(labels)}
+    y = meta["emotion"].map(pos).to_numpy(np.int64)
+    data = CorpusData(corpus=corpus, table=table, meta=meta.reset_index(drop=True), frames=frames, labels=labels,
+                      y=y, checksum=data_checksum(table["path"], content=False), root=str(root))
+    _CACHE[key] = data
+    return data
+
+
+# --------------------------------------------------------------------------------------- running
+def result_path(results_dir, corpus: str, protocol: str, model: str, seed: int, augment: bool = True) -> Path:
+    """``<results_dir>/<corpus>__<protocol>__<model>__seed<seed>[__noaug].json``."""
+    return Path(results_dir) / f"{corpus}__{protocol}__{model}__seed{int(seed)}{'' if augment else '__noaug'}.json"
+
+
+def _split_seed(protocol: str, seed: int) -> int:
+    return 42 if protocol == "paper" else int(seed)
+
+
+def _fit_predict_neural(data: CorpusData, model_name: str, fold: P.Fold, seed: int, epochs: int):
+    import torch  # noqa: F401
+
+    from .efficient import Standardizer, TrainConfig, build_model, count_params, predict, train
+
+    std = Standardizer().fit(data.frames[fold.train_idx])
+    Xtr = std.transform(data.frames[fold.train_idx])
+    Xva = std.transform(data.frames[fold.val_idx]) if len(fold.val_idx) else None
+    Xte = std.transform(data.frames[fold.test_idx])
+    model = build_model(model_name, len(data.labels), in_channels=Xtr.shape[1])
+    cfg = TrainConfig(epochs=int(epochs))
+    res = train(model, Xtr, data.y[fold.train_idx], Xva, data.y[fold.val_idx] if Xva is not None else None,
+                config=cfg, seed=seed)
+    pred = predict(model, Xte).argmax(1)
+    info = {"best_epoch": res.best_epoch, "best_val_uar": res.best_val_uar, "epochs_run": len(res.history),
+            "train_seconds": res.seconds, "train_samples_per_s": res.train_samples_per_s,
+            "params": count_params(model), "history": res.history}
+    return pred, fold.train_idx, info
+
+
+def _baseline_features(data: CorpusData, model_name: str, rows: np.ndarray) -> np.ndarray:
+    if model_name == "compare_svm":
+        return data.smile(rows, "ComParE_2016")
+    if model_name == "egemaps_svm":
+        return data.smile(rows, "eGeMAPSv02")
+    from .baselines import mfcc_stats
+
+    f = data.frames[rows]
+    nv = data.meta["n_frames"].to_numpy()[rows]
+    return mfcc_stats(f[:, :20], f[:, 20], f[:, 21], n_valid=np.minimum(nv, f.shape[2]))
+
+
+def _fit_predict_baseline(data: CorpusData, model_name: str, fold: P.Fold, seed: int):
+    from .baselines import fit_select
+
+    orig = (data.meta["version"] == "original").to_numpy()
+    tr = fold.train_idx[orig[fold.train_idx]]
+    va = fold.val_idx[orig[fold.val_idx]]
+    kind = {"compare_svm": "linear_svm", "egemaps_svm": "rbf_svm", "mfcc_lr": "logreg"}[model_name]
+    t0 = time.perf_counter()
+    Xtr = _baseline_features(data, model_name, tr)
+    Xva = _baseline_features(data, model_name, va) if len(va) else None
+    Xte = _baseline_features(data, model_name, fold.test_idx)
+    grid = (1e-4, 1e-3, 1e-2) if model_name == "compare_svm" else None
+    res = fit_select(kind, Xtr, data.y[tr], Xva, data.y[va] if Xva is not None else None, C_grid=grid, seed=seed)
+    pred = res.predict(Xte)
+    info = {"C": res.C, "val_uar_by_C": res.val_uar, "train_seconds": time.perf_counter() - t0,
+            "train_rows": int(len(tr))}
+    return pred, tr, info
+
+
+def run_one(data: CorpusData, protocol: str, model: str, seed: int, *, epochs: int = 24,
+            results_dir=DEFAULT_RESULTS_DIR, augment: bool = True, force: bool = False,
+            progress: bool = False) -> dict:
+    """Evaluate ``model`` under ``protocol`` on every fold, write and return the results record.
+
+    Skips the computation (and returns the stored record) when the results file exists, unless ``force``.
+    Metrics are fractions; ``metrics['uar_mean']`` and ``['uar_std']`` are over folds.
+    """
+    from .efficient import MODEL_PRESETS
+    from .results import write_results
+
+    if protocol not in P.PROTOCOLS:
+        raise ValueError(f"protocol must be one of {P.PROTOCOLS}, got {protocol!r}")
+    neural = model in MODEL_PRESETS
+    if not neural and model not in BASELINES:
+        raise ValueError(f"unknown model {model!r}; choose from {sorted(MODEL_PRESETS) + list(BASELINES)}")
+    path = result_path(results_dir, data.corpus, protocol, model, seed, augment)
+    if path.exists() and not force:
+        return json.loads(path.read_text())
+    t0 = time.perf_counter()
+    folds = P.build(protocol, data.meta, data.corpus, _split_seed(protocol, seed), augment=augment)
+    fold_rows, histories = [], []
+    y_all, p_all = [], []
+    for fold in folds:
+        P.check_fold(data.meta, fold, protocol)
+        if neural:
+            pred, used_train, info = _fit_predict_neural(data, model, fold, seed, epochs)
+        else:
+            pred, used_train, info = _fit_predict_baseline(data, model, fold, seed)
+        yt = data.y[fold.test_idx]
+        m = M.all_metrics(yt, pred)
+        used = P.Fold(fold.name, used_train, fold.val_idx, fold.test_idx)
+        row = {"fold": fold.name, "test_speakers": list(fold.test_speakers), "uar": m["uar"],
+               "accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "n_test": m["n"],
+               "n_train": int(len(used_train)), "n_val": int(len(fold.val_idx)),
+               "leakage": P.leakage(data.meta, used)}
+        row.update({k: v for k, v in info.items() if k != "history"})
+        fold_rows.append(row)
+        histories.append({"fold": fold.name, "epochs": info.get("history")})
+        y_all.append(yt)
+        p_all.append(pred)
+        if progress:
+            print(f"  {data.corpus}/{protocol}/{model}/seed{seed} {fold.name}: UAR {m['uar']:.3f} "
+                  f"acc {m['accuracy']:.3f}", flush=True)
+    y_all, p_all = np.concatenate(y_all), np.concatenate(p_all)
+    metrics = {"folds": fold_rows, "labels": data.labels,
+               "confusion": M.confusion(y_all, p_all, list(range(len(data.labels)))).tolist()}
+    for key in ("uar", "accuracy", "macro_f1", "leakage"):
+        mean, std = M.summarize([r[key] for r in fold_rows])
+        metrics[f"{key}_mean"], metrics[f"{key}_std"] = mean, std
+    metrics["pooled"] = {k: v for k, v in M.all_metrics(y_all, p_all).items()}
+    params = {"corpus": data.corpus, "protocol": protocol, "model": model, "seed": int(seed),
+              "augment": bool(augment), "epochs": int(epochs) if neural else None,
+              "split_seed": _split_seed(protocol, seed), "n_folds": len(folds),
+              "baseline_training_rows": None if neural else "original versions only"}
+    extra = {}
+    if neural:
+        from .efficient import build_model, count_macs
+
+        mdl = build_model(model, len(data.labels), data.frames.shape[1])
+        extra["cost"] = {"params": fold_rows[0].get("params"), "macs": count_macs(mdl, data.frames.shape[1:])}
+    write_results(path, params=params, metrics=metrics, wall_time_s=time.perf_counter() - t0,
+                  data=data.describe(), history=histories, extra=extra)
+    return json.loads(path.read_text())
+
+
+def estimate_trainings(corpora: Sequence[str], protocols: Sequence[str] = P.PROTOCOLS) -> int:
+    """Trainings per model and seed: 1 per paper/utterance, one per speaker fold."""
+    n_sp = {"emodb": 10, "savee": 4, "emovo": 6, "ravdess": 6, "cremad": 5, "tess": 2, "synthetic": 4}
+    return sum((protocol == "speaker" and n_sp.get(c, 5)) or 1 for c in corpora for protocol in protocols)
+
+
+def run_grid(corpora: Iterable[str], protocols: Iterable[str] = P.PROTOCOLS, models: Iterable[str] = HEADLINE_MODELS,
+             seeds: Iterable[int] = (0, 1, 2), *, data_root=None, results_dir=DEFAULT_RESULTS_DIR, epochs: int = 24,
+             max_files: int | None = None, augment: bool = True, force: bool = False, progress: bool = True,
+             n_jobs: int = 2) -> pd.DataFrame:
+    """Run (or read) every configuration; returns :func:`collect` of the results directory.
+
+    Prints one line per configuration with its wall time, and the total.
+    """
+    t0 = time.perf_counter()
+    corpora, protocols, models, seeds = list(corpora), list(protocols), list(models), list(seeds)
+    for corpus in corpora:
+        data = None
+        for seed in seeds:
+            for protocol in protocols:
+                for model in models:
+                    path = result_path(results_dir, corpus, protocol, model, seed, augment)
+                    if path.exists() and not force:
+                        continue
+                    if data is None:
+                        data = load_corpus(corpus, data_root, max_files=max_files, n_jobs=n_jobs, progress=progress)
+                    t1 = time.perf_counter()
+                    rec = run_one(data, protocol, model, seed, epochs=epochs, results_dir=results_dir,
+                                  augment=augment, force=force)
+                    if progress:
+                        m = rec["metrics"]
+                        print(f"{corpus:8s} {protocol:9s} {model:18s} seed {seed}{'' if augment else ' noaug'}: "
+                              f"UAR {100 * m['uar_mean']:.1f} ± {100 * m['uar_std']:.1f} "
+                              f"(leakage {100 * m['leakage_mean']:.0f} %) [{time.perf_counter() - t1:.0f} s, "
+                              f"total {time.perf_counter() - t0:.0f} s]", flush=True)
+    if progress:
+        print(f"grid done in {time.perf_counter() - t0:.0f} s", flush=True)
+    return collect(results_dir)
+
+
+# --------------------------------------------------------------------------------------- reading
+def collect(results_dir=DEFAULT_RESULTS_DIR, *, corpora: Iterable[str] | None = None) -> pd.DataFrame:
+    """One row per (corpus, protocol, model, seed, augment, fold) from the results files.
+
+    Columns: corpus, protocol, model, seed, augment, fold, uar, accuracy, macro_f1, leakage,
+    n_test, n_train, wall_time_s (of the whole configuration), file.
+    """
+    rows = []
+    for p in sorted(Path(results_dir).glob("*.json")):
+        rec = json.loads(p.read_text())
+        par = rec.get("params", {})
+        if corpora is not None and par.get("corpus") not in set(corpora):
+            continue
+        for f in rec["metrics"]["folds"]:
+            rows.append({"corpus": par["corpus"], "protocol": par["protocol"], "model": par["model"],
+                         "seed": par["seed"], "augment": par.get("augment", True), "fold": f["fold"],
+                         "uar": f["uar"], "accuracy": f["accuracy"], "macro_f1": f["macro_f1"],
+                         "leakage": f["leakage"], "n_test": f["n_test"], "n_train": f["n_train"],
+                         "wall_time_s": rec.get("wall_time_s"), "file": p.name})
+    cols = ["corpus", "protocol", "model", "seed", "augment", "fold", "uar", "accuracy", "macro_f1", "leakage",
+            "n_test", "n_train", "wall_time_s", "file"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def summary_table(df: pd.DataFrame, value: str = "uar", *, models: Sequence[str] | None = None,
+                  protocols: Sequence[str] = P.PROTOCOLS, augment: bool = True) -> pd.DataFrame:
+    """Corpus × model rows, one column per protocol: ``"mean ± std"`` (percent) over folds and seeds."""
+    d = df[df["augment"] == augment]
+    if models is not None:
+        d = d[d["model"].isin(models)]
+    if d.empty:
+        return pd.DataFrame()
+    agg = M.aggregate(d, ["corpus", "model", "protocol"], value)
+    tab = agg.pivot_table(index=["corpus", "model"], columns="protocol", values="text", aggfunc="first")
+    return tab[[p for p in protocols if p in tab.columns]]
+
+
+def leakage_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Share of test rows (percent) with a sibling in training, per corpus and protocol (neural model rows)."""
+    from .efficient import MODEL_PRESETS
+
+    d = df[df["model"].isin(list(MODEL_PRESETS)) & df["augment"]]
+    if d.empty:
+        d = df
+    return (100 * d.groupby(["corpus", "protocol"])["leakage"].mean()).unstack("protocol")
