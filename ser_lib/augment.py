@@ -46,6 +46,7 @@ __all__ = [
     "paper_versions",
     "version_rng",
     "mfcc_distance",
+    "mfcc_matrix_distance",
 ]
 
 #: The four versions the released code writes for every clip, in its order.
@@ -318,6 +319,14 @@ def mfcc_distance(a: np.ndarray, b: np.ndarray, sr: float = 22050, *, n_mfcc: in
     sr = check_sr(sr)
     ma = librosa.feature.mfcc(y=a, sr=sr, n_mfcc=n_mfcc, **mfcc_kwargs).astype(np.float64)
     mb = librosa.feature.mfcc(y=b, sr=sr, n_mfcc=n_mfcc, **mfcc_kwargs).astype(np.float64)
+    return mfcc_matrix_distance(ma, mb, skip_c0=skip_c0, align=align)
+
+
+def mfcc_matrix_distance(ma: np.ndarray, mb: np.ndarray, *, skip_c0: bool = False, align: str = "truncate") -> float:
+    """:func:`mfcc_distance` on two MFCC matrices ``(n_mfcc, T_a)`` and ``(n_mfcc, T_b)``."""
+    ma, mb = np.asarray(ma, dtype=np.float64), np.asarray(mb, dtype=np.float64)
+    if ma.ndim != 2 or mb.ndim != 2 or ma.shape[0] != mb.shape[0]:
+        raise ValueError(f"expected two (n_mfcc, T) matrices with the same n_mfcc, got {ma.shape} and {mb.shape}")
     if skip_c0:
         ma, mb = ma[1:], mb[1:]
     if align == "truncate":

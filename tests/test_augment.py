@@ -1,6 +1,7 @@
 """ser_lib.augment: the released code's noise, pitch shift, SNR-controlled noise, versions."""
 from __future__ import annotations
 
+import librosa
 import numpy as np
 import pytest
 
@@ -108,6 +109,11 @@ def test_mfcc_distance():
     assert A.mfcc_distance(y, y[: SR // 2]) < A.mfcc_distance(y, y[: SR // 2], align="pad")
     with pytest.raises(ValueError, match="align"):
         A.mfcc_distance(y, y, align="dtw")
+    m = librosa.feature.mfcc(y=y, sr=SR)
+    assert A.mfcc_matrix_distance(m, m + 3.0) == pytest.approx(3.0 * np.sqrt(20))
+    assert A.mfcc_matrix_distance(m, m + 3.0, skip_c0=True) == pytest.approx(3.0 * np.sqrt(19))
+    with pytest.raises(ValueError):
+        A.mfcc_matrix_distance(m, m[:13])
 
 
 @pytest.mark.parametrize("bad, exc", [
