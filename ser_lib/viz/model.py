@@ -1,0 +1,237 @@
+"""Plots for the model chapter and the reproduction pages.
+
+Every function returns the matplotlib ``Figure`` (and draws on new axes unless ``ax`` is given).
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+__all__ = ["training_curves", "confusion_heatmap", "paper_comparison", "architecture_diagram",
+           "channel_attention_heatmap", "spatial_on_input", "param_share_bar", "shortfall_banner"]
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def training_curves(history, *, title: str = "", val_label: str = "test (used as validation data)"):
+    """Loss and accuracy per epoch. ``history``: :class:`ser_lib.train.History` or list of dicts."""
+    plt = _plt()
+    epochs = history.epochs if hasattr(history, "epochs") else list(history)
+    if not epochs:
+        raise ValueError("empty history: nothing to plot")
+    ep = [e["epoch"] for e in epochs]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    marker = "o" if len(ep) < 30 else None
+    axes[0].plot(ep, [e["loss"] for e in epochs], marker=marker, label="train")
+    if epochs[0].get("val_loss") is not None:
+        axes[0].plot(ep, [e["val_loss"] for e in epochs], marker=marker, label=val_label)
+    axes[0].set(xlabel="epoch", ylabel="loss (cross-entropy + L2)", title="loss")
+    axes[1].plot(ep, [100 * e["acc"] for e in epochs], marker=marker, label="train accuracy")
+    if epochs[0].get("val_acc") is not None:
+        axes[1].plot(ep, [100 * e["val_acc"] for e in epochs], marker=marker, label=f"{val_label}: accuracy")
+        axes[1].plot(ep, [100 * e["val_uar"] for e in epochs], marker=marker, ls="--",
+                     label=f"{val_label}: UAR")
+    axes[1].set(xlabel="epoch", ylabel="%", title="accuracy", ylim=(0, 100))
+    for a in axes:
+        a.legend(fontsize=8)
+        a.grid(alpha=0.3)
+        if len(ep) < 15:
+            a.set_xticks(ep)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def confusion_heatmap(cm, labels: Sequence[str], *, normalize: bool = True, title: str = "", ax=None):
+    """Confusion matrix heatmap (rows: true emotion; columns: predicted). ``normalize``: row %."""
+    import seaborn as sns
+
+    plt = _plt()
+    cm = np.asarray(cm, dtype=float)
+    if cm.shape != (len(labels), len(labels)):
+        raise ValueError(f"confusion matrix {cm.shape} does not match {len(labels)} labels")
+    data = cm
+    if normalize:
+        rows = cm.sum(1, keepdims=True)
+        data = np.divide(100 * cm, rows, out=np.zeros_like(cm), where=rows > 0)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(1.0 + 0.75 * len(labels), 0.6 + 0.65 * len(labels)))
+    else:
+        fig = ax.figure
+    annot = np.array([[f"{data[i, j]:.0f}%\n({int(cm[i, j])})" if normalize else f"{int(cm[i, j])}"
+                       for j in range(len(labels))] for i in range(len(labels))])
+    sns.heatmap(data, annot=annot, fmt="", cmap="Blues", xticklabels=labels, yticklabels=labels, ax=ax,
+                vmin=0, vmax=100 if normalize else None, cbar_kws={"label": "% of true class" if normalize else "rows"},
+                annot_kws={"fontsize": 8})
+    ax.set(xlabel="predicted", ylabel="true", title=title or "confusion matrix (test rows)")
+    fig.tight_layout()
+    return fig
+
+
+def paper_comparison(ours: float, paper: float | None, released: float | None, *, corpus: str = "",
+                     epochs_run: int | None = None, uar: float | None = None, ax=None):
+    """Bar chart: the paper's accuracy, the released notebook's, ours (all in %)."""
+    plt = _plt()
+    names, vals, colors = [], [], []
+    if paper is not None:
+        names.append("paper (abstract)"); vals.append(paper); colors.append("#999999")
+    if released is not None:
+        names.append("released notebook"); vals.append(released); colors.append("#bbbbbb")
+    lab = "ours: accuracy" + (f"\n({epochs_run} of 100 epochs)" if epochs_run is not None else "")
+    names.append(lab); vals.append(ours); colors.append("#1f77b4")
+    if uar is not None:
+        names.append("ours: UAR"); vals.append(uar); colors.append("#6baed6")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(1.6 + 1.5 * len(names), 3.4))
+    else:
+        fig = ax.figure
+    bars = ax.bar(names, vals, color=colors)
+    for b, v in zip(bars, vals):
+        ax.text(b.get_x() + b.get_width() / 2, v + 1, f"{v:.1f}", ha="center", fontsize=9)
+    ax.set(ylim=(0, 105), ylabel="test %", title=f"{corpus}: paper protocol (random row split)")
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def shortfall_banner(text: str | None) -> None:
+    """Display a prominent warning admonition (and print it) when ``text`` is not None."""
+    if not text:
+        return
+    print("!" * 80 + "\n" + text + "\n" + "!" * 80)
+    try:
+        from IPython.display import Markdown, display
+
+        display(Markdown(f"```{{danger}}\n**{text}**\n```"))
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def param_share_bar(table, ax=None):
+    """Horizontal bars: parameters per layer (log scale) from :func:`ser_lib.model.layer_table`."""
+    plt = _plt()
+    t = table[table["params"] > 0]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(8, 0.35 * len(t) + 1))
+    else:
+        fig = ax.figure
+    ax.barh(t["layer"], t["params"], color=["#d62728" if s > 0.5 else "#1f77b4" for s in t["share"]])
+    for i, (p, s) in enumerate(zip(t["params"], t["share"])):
+        ax.text(p * 1.1, i, f"{p:,} ({100 * s:.2f} %)", va="center", fontsize=8)
+    ax.set_xscale("log")
+    ax.invert_yaxis()
+    ax.set(xlabel="parameters (log scale)", title="where the parameters are")
+    ax.set_xlim(1, t["params"].max() * 40)
+    fig.tight_layout()
+    return fig
+
+
+def architecture_diagram(table, *, title: str = "PaperNet (released code)"):
+    """Boxes from top to bottom, one per layer of :func:`ser_lib.model.layer_table` with a non-trivial
+    role (ReLU/pool/dropout merged into their block), annotated with the output shape and parameters."""
+    plt = _plt()
+    from matplotlib.patches import FancyBboxPatch
+
+    rows = []
+    for _, r in table.iterrows():
+        if r["type"] in ("ReLU", "KerasNoOpPool", "Dropout", "MaxPool1d"):
+            continue
+        rows.append(r)
+    fig, ax = plt.subplots(figsize=(7, 0.62 * (len(rows) + 1)))
+    colors = {"Conv1d": "#aec7e8", "BatchNorm1d": "#dddddd", "ChannelAttention": "#ffbb78",
+              "SpatialAttention": "#ffbb78", "Linear": "#98df8a"}
+    n = len(rows) + 1
+    ax.text(0.5, n - 0.5, "input  (L, 1)", ha="center", va="center", fontsize=9, weight="bold")
+    for i, r in enumerate(rows):
+        yc = n - 1.5 - i
+        c = colors.get(r["type"], "#c5b0d5")
+        ax.add_patch(FancyBboxPatch((0.1, yc - 0.32), 0.8, 0.64, boxstyle="round,pad=0.02", fc=c, ec="k", lw=0.6))
+        ax.text(0.13, yc, f"{r['layer']}  [{r['type']}]", va="center", fontsize=8)
+        ax.text(0.87, yc, f"{r['output_shape']}   {int(r['params']):,} p", va="center", ha="right", fontsize=8)
+        ax.annotate("", xy=(0.5, yc + 0.34), xytext=(0.5, yc + 0.66), arrowprops={"arrowstyle": "->", "lw": 0.6})
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-0.2, n)
+    ax.axis("off")
+    ax.set_title(title + "  — shapes (length, channels), parameters")
+    fig.tight_layout()
+    return fig
+
+
+def channel_attention_heatmap(weights, labels_of_rows, label_names: Sequence[str], *, top: int = 40, ax=None):
+    """Mean channel-attention weight per emotion x filter, for the ``top`` filters whose weight varies
+    most between emotions (sorted by the emotion where they peak).
+
+    ``weights``: (n, C) array in (0, 1); ``labels_of_rows``: (n,) class index.
+    Returns ``(fig, filters_shown)``.
+    """
+    import seaborn as sns
+
+    plt = _plt()
+    w = np.asarray(weights, dtype=float)
+    lab = np.asarray(labels_of_rows)
+    present = [k for k in range(len(label_names)) if np.any(lab == k)]
+    means = np.stack([w[lab == k].mean(0) for k in present])  # (E, C)
+    spread = means.max(0) - means.min(0)
+    idx = np.argsort(spread)[::-1][:min(top, w.shape[1])]
+    peak = means[:, idx].argmax(0)
+    order = idx[np.lexsort((-means[peak, idx], peak))]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(min(16, 2 + 0.25 * len(order)), 0.6 + 0.5 * len(present)))
+    else:
+        fig = ax.figure
+    sns.heatmap(means[:, order], ax=ax, cmap="magma", xticklabels=[str(i) for i in order],
+                yticklabels=[label_names[k] for k in present], cbar_kws={"label": "mean channel weight"})
+    ax.set(xlabel=f"filter (the {len(order)} that differ most between emotions)", ylabel="true emotion",
+           title="channel attention: which filters each emotion turns up")
+    ax.tick_params(axis="x", labelsize=7)
+    fig.tight_layout()
+    return fig, order
+
+
+def spatial_on_input(spatial, input_length: int, layout=None, *, offset: int = 6, x=None, title: str = ""):
+    """Lay a spatial-attention map (length L - 2*offset) back onto the flat input vector.
+
+    Output position p of the two valid convolutions sees input positions [p, p + 2*offset]; we
+    place it at its centre ``p + offset`` (valid convolutions shift positions by 12 = 2 x 6 in total,
+    6 at each end). With a ``layout`` (:func:`ser_lib.features.paper_layout`) the figure shows the
+    ZCR and RMS tracks against frames and the MFCC block as a (coefficient x frame) image.
+    ``x`` (optional): the (scaled) input vector, plotted under the map.
+    """
+    plt = _plt()
+    s = np.asarray(spatial, dtype=float)
+    full = np.full(input_length, np.nan)
+    full[offset:offset + s.size] = s
+    if layout is None or layout.length > input_length:
+        fig, ax = plt.subplots(figsize=(10, 2.6))
+        ax.plot(full, lw=0.7)
+        ax.set(xlabel="input position", ylabel="spatial weight", title=title or "spatial attention")
+        fig.tight_layout()
+        return fig
+    T, K = layout.n_frames, layout.n_mfcc
+    b = layout.blocks
+    fig, axes = plt.subplots(3, 1, figsize=(10, 6.5), gridspec_kw={"height_ratios": [1, 1, 2.2]})
+    axes[0].plot(full[b["zcr"]], label="ZCR block", color="C0")
+    axes[0].plot(full[b["rms"]], label="RMS block", color="C1")
+    axes[0].set(ylabel="spatial weight", title=title or "spatial attention laid back on the input")
+    axes[0].legend(fontsize=8)
+    if x is not None:
+        xv = np.asarray(x, dtype=float)
+        axes[1].plot(xv[b["zcr"]], color="C0", lw=0.8, label="ZCR (scaled)")
+        axes[1].plot(xv[b["rms"]], color="C1", lw=0.8, label="RMS (scaled)")
+        axes[1].legend(fontsize=8)
+    axes[1].set(ylabel="input (scaled)", xlabel="frame")
+    img = full[b["mfcc"]].reshape(T, K).T
+    im = axes[2].imshow(img, aspect="auto", origin="lower", cmap="viridis", interpolation="nearest")
+    axes[2].set(xlabel="frame (23 ms hop)", ylabel="MFCC coefficient", title="spatial weight on the MFCC block")
+    fig.colorbar(im, ax=axes[2], label="spatial weight")
+    if input_length > layout.length:
+        axes[2].text(0.99, 1.02, f"{input_length - layout.length} padded positions not shown",
+                     transform=axes[2].transAxes, ha="right", fontsize=8)
+    fig.tight_layout()
+    return fig
