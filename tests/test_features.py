@@ -260,3 +260,16 @@ def test_stage_bad_inputs():
         F.paper_vector(np.array([], np.float32))
     with pytest.raises(ValueError, match="sr"):
         F.paper_vector(np.ones(100, np.float32), sr=0)
+
+
+def test_augmentation_distances(wav_table, tmp_path):
+    df = F.augmentation_distances(wav_table, n_pairs=3, seed=0, n_jobs=1, cache_dir=tmp_path)
+    assert set(df["comparison"]) == {"noise", "pitch", "pitch_noise", "same speaker, other recording",
+                                     "other speaker"}
+    assert (df.loc[df.comparison == "noise", "distance"] > 0).all()
+    # rec0 and rec2 share speaker s0: their same-speaker distance is symmetric
+    same = df[df.comparison == "same speaker, other recording"].set_index("recording_id")["distance"]
+    assert same["test/rec0"] == pytest.approx(same["test/rec2"])
+    assert "test/rec1" not in same.index  # speaker s1 has a single recording
+    with pytest.raises(ValueError, match="n_pairs"):
+        F.augmentation_distances(wav_table, n_pairs=0)
