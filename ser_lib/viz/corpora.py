@@ -1,0 +1,184 @@
+"""Figures for the "Meet the corpora" chapter (one function per figure, each returns the Figure).
+
+- :func:`plot_counts`: files per emotion x speaker (heatmap with the counts written in);
+- :func:`plot_durations`: recording lengths per emotion, with the paper's 0.6 s + 2.5 s window marked;
+- :func:`plot_example`: one waveform with the paper's window shaded;
+- :func:`example_card`: that waveform and an audio player side by side (one HTML output);
+- :func:`pick_examples`: one recording per emotion (deterministic for a seed);
+- :func:`absent_table`: corpora not found, with how to get them.
+"""
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["EMOTION_ORDER", "plot_counts", "plot_durations", "plot_example", "example_card", "pick_examples",
+           "absent_table"]
+
+#: display order of the common emotion labels
+EMOTION_ORDER = ("neutral", "calm", "boredom", "happy", "surprise", "angry", "fear", "disgust", "sad")
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _order(labels) -> list[str]:
+    labels = set(labels)
+    return [e for e in EMOTION_ORDER if e in labels] + sorted(labels - set(EMOTION_ORDER))
+
+
+def plot_counts(table: pd.DataFrame, title: str | None = None, ax=None):
+    """Heatmap of the number of files per emotion (rows) and speaker (columns).
+
+    Parameters
+    ----------
+    table : a :func:`ser_lib.corpora.scan` table (needs ``emotion``, ``speaker``; ``gender`` optional)
+    title : axes title (default: the corpus name and file count)
+
+    Speakers are sorted by gender then id, and labelled ``id (f/m)``. Empty cells (a speaker who
+    never produced an emotion) show 0 in red, so gaps in the design are visible.
+    """
+    import seaborn as sns
+
+    if len(table) == 0:
+        raise ValueError("plot_counts: the table is empty")
+    plt = _plt()
+    spk = table[["speaker", "gender"]].drop_duplicates("speaker").copy()
+    spk["g"] = spk["gender"].map({"female": "f", "male": "m"}).fillna("?")
+    spk = spk.sort_values(["g", "speaker"])
+    table = table.assign(emotion=table["emotion"].astype(object), speaker=table["speaker"].astype(object))
+    counts = pd.crosstab(table["emotion"], table["speaker"]).reindex(index=_order(table["emotion"]),
+                                                                      columns=spk["speaker"], fill_value=0)
+    counts.columns = [f"{s} ({g})" for s, g in zip(spk["speaker"], spk["g"])]
+    if ax is None:
+        width = min(18, 2.5 + 0.45 * counts.shape[1])
+        fig, ax = plt.subplots(figsize=(width, 0.9 + 0.42 * counts.shape[0]))
+    else:
+        fig = ax.figure
+    annot = counts.shape[1] <= 40
+    sns.heatmap(counts, annot=annot, fmt="d", cmap="Blues", cbar=False, ax=ax, linewidths=0.5,
+                linecolor="white", annot_kws={"fontsize": 8})
+    for (i, j), v in np.ndenumerate(counts.to_numpy()):
+        if v == 0:
+            ax.add_patch(plt.Rectangle((j, i), 1, 1, fill=True, color="#f4a6a6", zorder=2))
+    ax.set(xlabel="speaker (gender)", ylabel="emotion",
+           title=title or f"{table['corpus'].iloc[0]}: {len(table)} files")
+    ax.tick_params(axis="x", labelrotation=90, labelsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_durations(info: pd.DataFrame, offset: float = 0.6, duration: float = 2.5, title: str | None = None,
+                   ax=None):
+    """Recording length per emotion (box + points), with the paper's window end marked.
+
+    Parameters
+    ----------
+    info : a :func:`ser_lib.corpora.file_info` table (needs ``duration`` in seconds and ``emotion``)
+    offset, duration : the paper's window (0.6 s and 2.5 s): files shorter than ``offset + duration``
+        are zero-padded by the paper's pipeline; the share of those is written in the legend
+    """
+    import seaborn as sns
+
+    plt = _plt()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(8, 3.2))
+    else:
+        fig = ax.figure
+    order = _order(info["emotion"])
+    # object dtype: seaborn 0.13 mis-places categories of pandas' string dtype when `order` is given
+    info = info.assign(emotion=info["emotion"].astype(object), duration=info["duration"].astype(float))
+    sns.boxplot(data=info, x="duration", y="emotion", order=order, ax=ax, color="#cfe0f3", fliersize=0,
+                width=0.6)
+    sns.stripplot(data=info, x="duration", y="emotion", order=order, ax=ax, size=2, alpha=0.5, color="C0",
+                  jitter=0.25)
+    end = offset + duration
+    short = float((info["duration"] < end).mean())
+    ax.axvspan(offset, end, color="C1", alpha=0.12, zorder=0)
+    ax.axvline(end, color="C1", lw=1.5, label=f"end of the paper's window ({offset:g} s + {duration:g} s); "
+                                                  f"{short:.0%} of files are shorter")
+    ax.set(xlabel="duration (s)", ylabel="", xlim=(0, max(end + 0.5, float(info["duration"].quantile(0.995)) * 1.05)),
+           title=title or f"{info['corpus'].iloc[0]}: recording lengths")
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.28), fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def plot_example(y: np.ndarray, sr: int, title: str = "", offset: float = 0.6, duration: float = 2.5,
+                 ax=None, figsize=(5.0, 1.6)):
+    """Waveform of ``y`` (shape ``(n,)``, ``sr`` Hz) against time, the paper's window shaded."""
+    plt = _plt()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+    else:
+        fig = ax.figure
+    t = np.arange(len(y)) / sr
+    ax.axvspan(offset, min(offset + duration, max(t[-1], offset)), color="C1", alpha=0.15, lw=0)
+    ax.plot(t, y, lw=0.4, color="C0")
+    ax.set(xlim=(0, t[-1]), xlabel="time (s)", yticks=[])
+    ax.set_title(title, fontsize=9, loc="left")
+    for side in ("top", "right", "left"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def _png(fig, dpi=80) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    _plt().close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def example_card(y: np.ndarray, sr: int, title: str, *, offset: float = 0.6, duration: float = 2.5,
+                 player_sr: int = 16000):
+    """An HTML output: the waveform (paper's window shaded) with an audio player right next to it.
+
+    The player plays the whole file, resampled to ``player_sr`` (16 kHz keeps the page small).
+    """
+    from IPython.display import HTML
+
+    from . import audio_player
+
+    img = _png(plot_example(y, sr, title, offset=offset, duration=duration))
+    if player_sr and sr != player_sr:
+        import librosa
+
+        y_play = librosa.resample(np.asarray(y, dtype=np.float32), orig_sr=sr, target_sr=player_sr)
+    else:
+        y_play, player_sr = y, sr
+    player = audio_player(y_play, player_sr)._repr_html_()
+    return HTML('<div style="display:flex;align-items:center;gap:12px;flex-wrap:wrap;margin:2px 0">'
+                f'<img src="data:image/png;base64,{img}" alt="waveform: {title}" style="max-width:420px"/>'
+                f"<div>{player}</div></div>")
+
+
+def pick_examples(table: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """One row per emotion, drawn with ``seed`` (same seed, same files), in display order."""
+    if len(table) == 0:
+        return table
+    rng = np.random.default_rng(seed)
+    rows = [g.iloc[[int(rng.integers(len(g)))]] for _, g in table.sort_values("path").groupby("emotion", sort=True)]
+    out = pd.concat(rows)
+    order = {e: i for i, e in enumerate(_order(out["emotion"]))}
+    return out.sort_values("emotion", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+def absent_table(names) -> pd.DataFrame:
+    """Corpora not found: title, access, licence, expected files and the command that gets them."""
+    from ..corpora import CORPORA
+
+    rows = []
+    for n in names:
+        c = CORPORA[n]
+        cmd = (f"python -m ser_lib.corpora download {n}" if c.access == "direct download"
+               else f"python -m ser_lib.corpora how-to {n}")
+        rows.append({"corpus": n, "title": c.title, "access": c.access, "licence": c.licence,
+                     "files": c.n_files, "how to get it": cmd})
+    return pd.DataFrame(rows, columns=["corpus", "title", "access", "licence", "files", "how to get it"])
