@@ -1,0 +1,78 @@
+"""The paper protocol: split identical to sklearn's, leakage share, labels, a tiny end-to-end run."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import train_test_split
+
+from ser_lib import reproduce
+
+
+@pytest.mark.parametrize("n", [10, 101, 2140])
+def test_paper_split_equals_sklearn(n):
+    X = np.random.default_rng(0).normal(size=(n, 3))
+    y = np.arange(n) % 4
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.2, random_state=42, shuffle=True)
+    tr, te = reproduce.paper_split(n)
+    assert np.array_equal(X[tr], Xtr) and np.array_equal(X[te], Xte)
+    assert np.array_equal(y[te], yte)
+    assert len(set(tr) | set(te)) == n and not set(tr) & set(te)
+
+
+def test_leakage_share_on_toy_table():
+    # 3 recordings x 2 versions; train has a0, a1, b0; test has b1, c0, c1
+    rid = np.array(["a", "a", "b", "b", "c", "c"])
+    assert reproduce.leakage_share(rid, [0, 1, 2], [3, 4, 5]) == pytest.approx(1 / 3)
+    assert reproduce.leakage_share(rid, [0, 1], [2, 3]) == 0.0
+    assert reproduce.leakage_share(rid, [0, 2, 4], [1, 3, 5]) == 1.0
+    with pytest.raises(ValueError):
+        reproduce.leakage_share(rid, [0], [])
+
+
+def test_leakage_of_paper_split_with_four_versions_is_high():
+    rid = np.repeat(np.arange(300), 4)
+    tr, te = reproduce.paper_split(len(rid))
+    share = reproduce.leakage_share(rid, tr, te)
+    # P(no sibling of a test row in train) ~ 0.2**3 = 0.008
+    assert 0.97 < share <= 1.0
+
+
+def test_encode_labels_sorted():
+    y, names = reproduce.encode_labels(["sad", "angry", "neutral", "angry"])
+    assert names == ["angry", "neutral", "sad"]
+    assert y.tolist() == [2, 0, 1, 0]
+
+
+def test_select_files_spreads_emotions():
+    t = pd.DataFrame({"path": [f"f{i}" for i in range(40)], "emotion": ["a"] * 30 + ["b"] * 5 + ["c"] * 5})
+    s = reproduce.select_files(t, 9)
+    assert len(s) == 9 and set(s["emotion"]) == {"a", "b", "c"}
+    assert reproduce.select_files(t, None).shape[0] == 40
+
+
+def test_shortfall_text():
+    assert reproduce.shortfall_text(100) is None
+    assert "3 of 100 epochs" in reproduce.shortfall_text(3)
+
+
+def test_paper_figures_cover_the_six_corpora():
+    assert set(reproduce.PAPER_FIGURES) == {"savee", "ravdess", "cremad", "tess", "emodb", "emovo"}
+    assert reproduce.PAPER_FIGURES["emodb"]["paper"] == 99.53
+    assert reproduce.PAPER_FIGURES["cremad"]["released_notebook"] == 91.67
+
+
+def test_run_end_to_end_on_synthetic(synthetic_root, tmp_path, monkeypatch):
+    monkeypatch.setenv("SER_CACHE_DIR", str(synthetic_root.parent))
+    out = tmp_path / "res.json"
+    r = reproduce.run("synthetic", max_files=6, epochs=1, torch_threads=1, n_jobs=1, checkpoint_dir=None,
+                      results_path=out, progress=False)
+    assert r.history.epochs_run == 1
+    assert len(r.meta) == 4 * 6 and set(r.meta["version"]) == {"original", "noise", "pitch", "pitch_noise"}
+    assert r.confusion.sum() == len(r.test_idx) == r.metrics["n_test"]
+    rec = json.loads(out.read_text())
+    assert rec["epochs_run"] == 1 and rec["epochs_planned"] == 1
+    assert rec["shortfall"] and "1 of 100" in rec["shortfall"]
+    assert 0.0 <= rec["leakage"]["test_rows_with_sibling_in_train"] <= 1.0
+    assert rec["params"]["protocol"] == "paper" and rec["data"]["checksum"]
+    assert len(rec["history"]) == 1 and "val_acc" in rec["history"][0]
