@@ -1,0 +1,88 @@
+#!/usr/bin/env python
+"""`make audit`: run the audit grid on every corpus present, then execute the audit chapter.
+
+Headline grid (default): models efficient + compare_svm + mfcc_lr, protocols paper / utterance /
+speaker, seeds 0 1 2, every corpus found under the data root (SER_DATA_ROOT). Ablations
+(`--ablation`): attention off / channel only / spatial only / both and "no augmentation" under the
+speaker protocol. One results JSON per (corpus, protocol, model, seed) in results/audit/; existing
+files are skipped, so an interrupted run resumes. Prints the time of each configuration and the total.
+
+Examples
+--------
+    python scripts/audit_all.py                       # headline grid + chapter
+    python scripts/audit_all.py --ablation --no-book  # ablation grid only
+    python scripts/audit_all.py --corpora savee --seeds 0 --epochs 4 --max-files 80 --results-dir /tmp/a
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data-root", default=None, help="folder with the corpora (default: $SER_DATA_ROOT or ./data)")
+    ap.add_argument("--corpora", nargs="*", default=None, help="default: every corpus present")
+    ap.add_argument("--protocols", nargs="*", default=["paper", "utterance", "speaker"])
+    ap.add_argument("--models", nargs="*", default=None, help="default: efficient compare_svm mfcc_lr")
+    ap.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
+    ap.add_argument("--epochs", type=int, default=24)
+    ap.add_argument("--max-files", type=int, default=None)
+    ap.add_argument("--results-dir", default=str(REPO / "results" / "audit"))
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    ap.add_argument("--ablation", action="store_true", help="run the ablation grid instead of the headline")
+    ap.add_argument("--no-book", action="store_true", help="do not execute the chapter afterwards")
+    ap.add_argument("--force", action="store_true", help="recompute existing results")
+    a = ap.parse_args(argv)
+
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    import torch
+
+    torch.set_num_threads(a.threads)
+    from ser_lib import audit, corpora
+
+    from ser_lib.config import data_root
+
+    names = a.corpora or [c for c in audit.CORPORA if c in corpora.available(a.data_root)]
+    if not names:
+        print(f"no corpus found under {data_root(a.data_root)}; using the synthetic corpus", flush=True)
+        names = ["synthetic"]
+    t0 = time.perf_counter()
+    if a.ablation:
+        models = a.models or list(audit.ABLATION_MODELS)
+        print(f"ABLATION grid: corpora {names}, models {models} (+ efficient without augmentation), "
+              f"protocol speaker, seeds {a.seeds}", flush=True)
+        audit.run_grid(names, ["speaker"], models, a.seeds, data_root=a.data_root, results_dir=a.results_dir,
+                       epochs=a.epochs, max_files=a.max_files, force=a.force)
+        audit.run_grid(names, ["speaker"], ["efficient"], a.seeds, data_root=a.data_root, results_dir=a.results_dir,
+                       epochs=a.epochs, max_files=a.max_files, augment=False, force=a.force)
+        print(f"ABLATION grid total: {time.perf_counter() - t0:.0f} s", flush=True)
+    else:
+        models = a.models or list(audit.HEADLINE_MODELS)
+        print(f"HEADLINE grid: corpora {names}, protocols {a.protocols}, models {models}, seeds {a.seeds}", flush=True)
+        audit.run_grid(names, a.protocols, models, a.seeds, data_root=a.data_root, results_dir=a.results_dir,
+                       epochs=a.epochs, max_files=a.max_files, force=a.force)
+        print(f"HEADLINE grid total: {time.perf_counter() - t0:.0f} s", flush=True)
+    if a.no_book:
+        return 0
+    out = REPO / "book" / "audit" / "audit.ipynb"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "papermill", str(REPO / "notebooks" / "audit.ipynb"), str(out),
+           "-p", "run", "False", "-p", "results_dir", str(Path(a.results_dir).resolve()),
+           "-p", "corpora", repr(names), "-p", "seeds", repr(list(a.seeds)),
+           "-p", "data_root", str(data_root(a.data_root)), "--cwd", str(REPO / "notebooks")]
+    print(" ".join(cmd), flush=True)
+    t1 = time.perf_counter()
+    rc = subprocess.call(cmd)
+    print(f"chapter executed in {time.perf_counter() - t1:.0f} s -> {out}", flush=True)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

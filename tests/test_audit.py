@@ -1,0 +1,108 @@
+"""ser_lib.audit end to end on a tiny synthetic configuration, ser_lib.efficient units."""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from ser_lib import efficient as E
+
+
+def test_efficient_model_small_and_shapes():
+    m = E.build_model("efficient", 7, 22)
+    assert E.count_params(m) < 1_000_000
+    out = m(torch.randn(3, 22, 108))
+    assert out.shape == (3, 7)
+    for name in ("efficient_noatt", "efficient_channel", "efficient_spatial"):
+        mm = E.build_model(name, 4, 22)
+        assert mm(torch.randn(2, 22, 108)).shape == (2, 4)
+    assert E.count_params(E.build_model("efficient_noatt", 7)) < E.count_params(m)
+    with pytest.raises(ValueError):
+        m(torch.randn(2, 20, 108))
+    with pytest.raises(ValueError):
+        E.build_model("nope", 7)
+
+
+def test_paper_text_model_param_count():
+    m = E.paper_text_model(7)
+    from ser_lib.model import keras_param_count
+
+    assert keras_param_count(m)["total"] == 2_045_221 + (20 - 1) * 7 * 256
+
+
+def test_count_macs_linear_and_conv():
+    net = torch.nn.Sequential(torch.nn.Conv1d(2, 4, 3, padding=1), torch.nn.Flatten(), torch.nn.Linear(40, 5))
+    assert E.count_macs(net, (2, 10)) == 10 * 4 * 2 * 3 + 40 * 5
+    c = E.cost(E.build_model("efficient", 7), repeats=3, include_features=False)
+    assert c["params"] > 0 and c["macs"] > 0 and c["model_ms"] > 0
+
+
+def test_frame_features_and_standardizer():
+    T = 5
+    zcr, rms = np.arange(T) / 10, np.full(T, 0.1)
+    mf = np.arange(20 * T, dtype=np.float32).reshape(20, T)
+    v = np.r_[zcr, rms, mf.T.ravel()].astype(np.float32)
+    X = np.zeros((2, 22 * 8), np.float32)
+    X[0, :v.size] = v
+    F = E.frame_features(X, np.array([T, 8]), T=8)
+    assert F.shape == (2, 22, 8)
+    np.testing.assert_allclose(F[0, :20, :T], mf)
+    np.testing.assert_allclose(F[0, 20, :T], zcr, rtol=1e-6)
+    np.testing.assert_allclose(F[0, 21, :T], np.log10(rms + 1e-4), rtol=1e-5)
+    assert np.all(F[0, :, T:] == 0)
+    rng = np.random.default_rng(0)
+    Xf = rng.normal(3, 2, size=(50, 22, 8)).astype(np.float32)
+    Xf[:, :, 6:] = 0
+    s = E.Standardizer().fit(Xf)
+    Z = s.transform(Xf)
+    assert abs(Z[:, :, :6].mean()) < 1e-4 and np.all(Z[:, :, 6:] == 0)
+
+
+def test_train_learns_separable_and_selects_on_val():
+    rng = np.random.default_rng(0)
+    n = 240
+    y = rng.integers(0, 3, n)
+    X = rng.normal(size=(n, 22, 108)).astype(np.float32)
+    X[:, 0, :] += (y[:, None] - 1) * 2.0
+    m = E.build_model("efficient", 3)
+    r = E.train(m, X[:160], y[:160], X[160:200], y[160:200], config=E.TrainConfig(epochs=6, patience=None, batch_size=32), seed=0)
+    assert len(r.history) == 6 and 1 <= r.best_epoch <= 6
+    assert r.best_val_uar == max(h["val_uar"] for h in r.history)
+    pred = E.predict(m, X[200:]).argmax(1)
+    assert np.mean(pred == y[200:]) > 0.6
+
+
+@pytest.mark.slow
+def test_audit_grid_synthetic(tmp_path, synthetic_root):
+    from ser_lib import audit
+
+    audit._CACHE.clear()
+    df = audit.run_grid(["synthetic"], ["paper", "speaker"], ["efficient", "mfcc_lr"], [0], results_dir=tmp_path,
+                        epochs=2, max_files=48, progress=False, n_jobs=1)
+    files = sorted(p.name for p in tmp_path.glob("*.json"))
+    assert len(files) == 4
+    rec = json.loads((tmp_path / "synthetic__speaker__efficient__seed0.json").read_text())
+    assert rec["metrics"]["leakage_mean"] == 0.0
+    assert "checksum" in rec["data"] and rec["provenance"]["git"]
+    assert np.asarray(rec["metrics"]["confusion"]).sum() == sum(f["n_test"] for f in rec["metrics"]["folds"])
+    paper = df[(df.protocol == "paper") & (df.model == "efficient")]
+    assert paper.leakage.iloc[0] > 0.5
+    # resumable: a second call computes nothing new (file untouched)
+    mtime = (tmp_path / files[0]).stat().st_mtime
+    audit.run_grid(["synthetic"], ["paper", "speaker"], ["efficient", "mfcc_lr"], [0], results_dir=tmp_path,
+                   epochs=2, max_files=48, progress=False, n_jobs=1)
+    assert (tmp_path / files[0]).stat().st_mtime == mtime
+    tab = audit.summary_table(df)
+    assert list(tab.columns) == ["paper", "speaker"]
+    assert "±" in tab.iloc[0, 0]
+
+
+def test_subsample_keeps_speakers_and_emotions():
+    from ser_lib.audit import subsample
+
+    t = pd.DataFrame({"speaker": np.repeat(list("abcd"), 30), "emotion": np.tile(list("xyz"), 40),
+                      "path": [f"f{i}" for i in range(120)]})
+    s = subsample(t, 24, seed=0)
+    assert len(s) == 24 and set(s.speaker) == set("abcd") and set(s.emotion) == set("xyz")
+    assert len(subsample(t, None)) == 120
