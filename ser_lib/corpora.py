@@ -516,7 +516,7 @@ def summarize(info: pd.DataFrame, *, window_end: float = 3.1) -> dict:
             "emotions": int(info["emotion"].nunique()),
             "hours": float(info["duration"].sum() / 3600),
             "median s": float(info["duration"].median()) if len(info) else np.nan,
-            f"< {window_end:g} s": float((info["duration"] < window_end).mean()) if len(info) else np.nan,
+            f"shorter than {window_end:g} s": float((info["duration"] < window_end).mean()) if len(info) else np.nan,
             "sample rate (Hz)": ", ".join(str(r) for r in rates)}
 
 

@@ -58,7 +58,7 @@ def plot_counts(table: pd.DataFrame, title: str | None = None, ax=None):
     counts.columns = [f"{s} ({g})" for s, g in zip(spk["speaker"], spk["g"])]
     if ax is None:
         width = min(18, 2.5 + 0.45 * counts.shape[1])
-        fig, ax = plt.subplots(figsize=(width, 0.9 + 0.42 * counts.shape[0]))
+        fig, ax = plt.subplots(figsize=(width, 1.6 + 0.4 * counts.shape[0]))
     else:
         fig = ax.figure
     annot = counts.shape[1] <= 40
@@ -70,6 +70,7 @@ def plot_counts(table: pd.DataFrame, title: str | None = None, ax=None):
     ax.set(xlabel="speaker (gender)", ylabel="emotion",
            title=title or f"{table['corpus'].iloc[0]}: {len(table)} files")
     ax.tick_params(axis="x", labelrotation=90, labelsize=8)
+    ax.tick_params(axis="y", labelrotation=0)
     fig.tight_layout()
     return fig
 
