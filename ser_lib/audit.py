@@ -22,6 +22,12 @@ Models
   augmented copies add little and cost 4×), choose C on the validation rows and are tested on
   exactly the test rows of the neural models.
 
+Per-speaker normalisation (model suffix ``+spkn``, e.g. ``efficient+spkn``): every feature is
+standardised with the mean and standard deviation of its speaker's original recordings. This
+uses the *unlabeled* audio of the test speaker (transductive; at deployment it needs a few
+recordings of the user) and is a standard device of speaker-independent SER; results with and
+without it are reported separately, and the baselines get it too.
+
 Seeds: the ``paper`` split is always the released one (``random_state=42``) and the seed
 changes initialisation, shuffling and batch augmentation; ``utterance`` draws its split with
 the seed; ``speaker`` folds are fixed by the corpus and the seed draws the validation speakers.
@@ -48,10 +54,10 @@ __all__ = ["HEADLINE_MODELS", "BASELINES", "ABLATION_MODELS", "CORPORA", "EMOTIO
 
 DEFAULT_RESULTS_DIR = REPO_ROOT / "results" / "audit"
 CORPORA = ("emodb", "savee", "emovo", "ravdess", "cremad", "tess")
-HEADLINE_MODELS = ("efficient", "compare_svm", "mfcc_lr")
+HEADLINE_MODELS = ("efficient+spkn", "efficient", "compare_svm+spkn", "compare_svm", "mfcc_lr+spkn", "mfcc_lr")
 BASELINES = ("compare_svm", "egemaps_svm", "mfcc_lr")
 #: Ablation grid: attention off / channel only / spatial only / both (+ "efficient" without augmentation).
-ABLATION_MODELS = ("efficient_noatt", "efficient_channel", "efficient_spatial", "efficient")
+ABLATION_MODELS = ("efficient_noatt+spkn", "efficient_channel+spkn", "efficient_spatial+spkn", "efficient+spkn")
 EMOTION_ORDER = ("neutral", "calm", "happy", "sad", "angry", "fear", "disgust", "surprise", "boredom")
 
 #: Public reference figures (theirs, not ours), from /shared/reference/honest-evaluation-anchors.md.
@@ -105,6 +111,36 @@ class CorpusData:
                 "n_speakers": int(self.table["speaker"].nunique()), "labels": list(self.labels),
                 "class_counts": self.table["emotion"].value_counts().to_dict(),
                 "versions": sorted(self.meta["version"].unique().tolist())}
+
+    def speaker_normalized_frames(self) -> np.ndarray:
+        """Frames standardised per speaker and channel (statistics over the speaker's *original*
+        rows, real frames only; padded frames stay 0). Transductive: a test speaker's statistics come
+        from their own unlabeled recordings."""
+        if "frames_spkn" not in self._smile:
+            X = self.frames.copy()
+            mask = np.any(X[:, :20] != 0, axis=1)
+            spk = self.meta["speaker"].astype(str).to_numpy()
+            orig = (self.meta["version"] == "original").to_numpy()
+            for s in np.unique(spk):
+                r = spk == s
+                ro = r & orig
+                vals = X[ro].transpose(1, 0, 2)[:, mask[ro]]
+                mu, sd = vals.mean(1), vals.std(1) + 1e-6
+                X[r] = (X[r] - mu[None, :, None]) / sd[None, :, None] * mask[r][:, None, :]
+            self._smile["frames_spkn"] = X.astype(np.float32)
+        return self._smile["frames_spkn"]
+
+    def speaker_normalize(self, F: np.ndarray, rows: np.ndarray, stats_F: np.ndarray, stats_rows: np.ndarray) -> np.ndarray:
+        """Standardise feature rows ``F`` (of meta ``rows``) per speaker with the mean/std of
+        ``stats_F`` (features of meta ``stats_rows``, normally every original row of the corpus)."""
+        spk = self.meta["speaker"].astype(str).to_numpy()
+        out = np.empty_like(F, dtype=np.float32)
+        for s in np.unique(spk[rows]):
+            ref = stats_F[spk[stats_rows] == s]
+            mu, sd = ref.mean(0), ref.std(0) + 1e-6
+            m = spk[rows] == s
+            out[m] = (F[m] - mu) / sd
+        return out
 
     def smile(self, rows: np.ndarray, feature_set: str = "ComParE_2016", *, n_jobs: int = 2,
               progress: bool = False) -> np.ndarray:
@@ -191,15 +227,26 @@ def _split_seed(protocol: str, seed: int) -> int:
     return 42 if protocol == "paper" else int(seed)
 
 
+def split_model_name(model: str) -> tuple[str, bool]:
+    """``"efficient+spkn"`` → ``("efficient", True)``: the suffix ``+spkn`` asks for per-speaker
+    feature normalisation."""
+    base, _, suffix = model.partition("+")
+    if suffix not in ("", "spkn"):
+        raise ValueError(f"unknown model suffix {suffix!r} in {model!r} (only '+spkn')")
+    return base, suffix == "spkn"
+
+
 def _fit_predict_neural(data: CorpusData, model_name: str, fold: P.Fold, seed: int, epochs: int):
     import torch  # noqa: F401
 
     from .efficient import Standardizer, TrainConfig, build_model, count_params, predict, train
 
-    std = Standardizer().fit(data.frames[fold.train_idx])
-    Xtr = std.transform(data.frames[fold.train_idx])
-    Xva = std.transform(data.frames[fold.val_idx]) if len(fold.val_idx) else None
-    Xte = std.transform(data.frames[fold.test_idx])
+    model_name, spkn = split_model_name(model_name)
+    frames = data.speaker_normalized_frames() if spkn else data.frames
+    std = Standardizer().fit(frames[fold.train_idx])
+    Xtr = std.transform(frames[fold.train_idx])
+    Xva = std.transform(frames[fold.val_idx]) if len(fold.val_idx) else None
+    Xte = std.transform(frames[fold.test_idx])
     model = build_model(model_name, len(data.labels), in_channels=Xtr.shape[1])
     cfg = TrainConfig(epochs=int(epochs))
     res = train(model, Xtr, data.y[fold.train_idx], Xva, data.y[fold.val_idx] if Xva is not None else None,
@@ -226,6 +273,7 @@ def _baseline_features(data: CorpusData, model_name: str, rows: np.ndarray) -> n
 def _fit_predict_baseline(data: CorpusData, model_name: str, fold: P.Fold, seed: int):
     from .baselines import fit_select
 
+    model_name, spkn = split_model_name(model_name)
     orig = (data.meta["version"] == "original").to_numpy()
     tr = fold.train_idx[orig[fold.train_idx]]
     va = fold.val_idx[orig[fold.val_idx]]
@@ -234,6 +282,12 @@ def _fit_predict_baseline(data: CorpusData, model_name: str, fold: P.Fold, seed:
     Xtr = _baseline_features(data, model_name, tr)
     Xva = _baseline_features(data, model_name, va) if len(va) else None
     Xte = _baseline_features(data, model_name, fold.test_idx)
+    if spkn:
+        all_orig = np.flatnonzero(orig)
+        ref = _baseline_features(data, model_name, all_orig)
+        Xtr = data.speaker_normalize(Xtr, tr, ref, all_orig)
+        Xva = data.speaker_normalize(Xva, va, ref, all_orig) if Xva is not None else None
+        Xte = data.speaker_normalize(Xte, fold.test_idx, ref, all_orig)
     grid = (1e-4, 1e-3, 1e-2) if model_name == "compare_svm" else None
     res = fit_select(kind, Xtr, data.y[tr], Xva, data.y[va] if Xva is not None else None, C_grid=grid, seed=seed)
     pred = res.predict(Xte)
@@ -242,7 +296,7 @@ def _fit_predict_baseline(data: CorpusData, model_name: str, fold: P.Fold, seed:
     return pred, tr, info
 
 
-def run_one(data: CorpusData, protocol: str, model: str, seed: int, *, epochs: int = 24,
+def run_one(data: CorpusData, protocol: str, model: str, seed: int, *, epochs: int = 20,
             results_dir=DEFAULT_RESULTS_DIR, augment: bool = True, force: bool = False,
             progress: bool = False) -> dict:
     """Evaluate ``model`` under ``protocol`` on every fold, write and return the results record.
@@ -255,8 +309,9 @@ def run_one(data: CorpusData, protocol: str, model: str, seed: int, *, epochs: i
 
     if protocol not in P.PROTOCOLS:
         raise ValueError(f"protocol must be one of {P.PROTOCOLS}, got {protocol!r}")
-    neural = model in MODEL_PRESETS
-    if not neural and model not in BASELINES:
+    base_name, spkn = split_model_name(model)
+    neural = base_name in MODEL_PRESETS
+    if not neural and base_name not in BASELINES:
         raise ValueError(f"unknown model {model!r}; choose from {sorted(MODEL_PRESETS) + list(BASELINES)}")
     path = result_path(results_dir, data.corpus, protocol, model, seed, augment)
     if path.exists() and not force:
@@ -296,12 +351,13 @@ def run_one(data: CorpusData, protocol: str, model: str, seed: int, *, epochs: i
     params = {"corpus": data.corpus, "protocol": protocol, "model": model, "seed": int(seed),
               "augment": bool(augment), "epochs": int(epochs) if neural else None,
               "split_seed": _split_seed(protocol, seed), "n_folds": len(folds),
-              "baseline_training_rows": None if neural else "original versions only"}
+              "baseline_training_rows": None if neural else "original versions only",
+              "speaker_normalization": bool(spkn)}
     extra = {}
     if neural:
         from .efficient import build_model, count_macs
 
-        mdl = build_model(model, len(data.labels), data.frames.shape[1])
+        mdl = build_model(base_name, len(data.labels), data.frames.shape[1])
         extra["cost"] = {"params": fold_rows[0].get("params"), "macs": count_macs(mdl, data.frames.shape[1:])}
     write_results(path, params=params, metrics=metrics, wall_time_s=time.perf_counter() - t0,
                   data=data.describe(), history=histories, extra=extra)
@@ -315,7 +371,7 @@ def estimate_trainings(corpora: Sequence[str], protocols: Sequence[str] = P.PROT
 
 
 def run_grid(corpora: Iterable[str], protocols: Iterable[str] = P.PROTOCOLS, models: Iterable[str] = HEADLINE_MODELS,
-             seeds: Iterable[int] = (0, 1, 2), *, data_root=None, results_dir=DEFAULT_RESULTS_DIR, epochs: int = 24,
+             seeds: Iterable[int] = (0, 1, 2), *, data_root=None, results_dir=DEFAULT_RESULTS_DIR, epochs: int = 20,
              max_files: int | None = None, augment: bool = True, force: bool = False, progress: bool = True,
              n_jobs: int = 2) -> pd.DataFrame:
     """Run (or read) every configuration; returns :func:`collect` of the results directory.
@@ -324,16 +380,14 @@ def run_grid(corpora: Iterable[str], protocols: Iterable[str] = P.PROTOCOLS, mod
     """
     t0 = time.perf_counter()
     corpora, protocols, models, seeds = list(corpora), list(protocols), list(models), list(seeds)
-    for corpus in corpora:
-        data = None
-        for seed in seeds:
+    for seed in seeds:  # seed outermost: a partial run has every corpus for the first seeds
+        for corpus in corpora:
             for protocol in protocols:
                 for model in models:
                     path = result_path(results_dir, corpus, protocol, model, seed, augment)
                     if path.exists() and not force:
                         continue
-                    if data is None:
-                        data = load_corpus(corpus, data_root, max_files=max_files, n_jobs=n_jobs, progress=progress)
+                    data = load_corpus(corpus, data_root, max_files=max_files, n_jobs=n_jobs, progress=progress)
                     t1 = time.perf_counter()
                     rec = run_one(data, protocol, model, seed, epochs=epochs, results_dir=results_dir,
                                   augment=augment, force=force)
@@ -389,7 +443,7 @@ def leakage_table(df: pd.DataFrame) -> pd.DataFrame:
     """Share of test rows (percent) with a sibling in training, per corpus and protocol (neural model rows)."""
     from .efficient import MODEL_PRESETS
 
-    d = df[df["model"].isin(list(MODEL_PRESETS)) & df["augment"]]
+    d = df[df["model"].map(lambda m: split_model_name(m)[0] in MODEL_PRESETS) & df["augment"]]
     if d.empty:
         d = df
     return (100 * d.groupby(["corpus", "protocol"])["leakage"].mean()).unstack("protocol")

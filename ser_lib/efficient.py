@@ -229,16 +229,17 @@ class Standardizer:
 class TrainConfig:
     """Settings of :func:`train` (defaults are the audit's publication settings).
 
-    epochs : maximum epochs (default 24); patience : stop after this many epochs without a better
-    validation UAR (default 6); batch_size : 128; lr : peak learning rate of the one-cycle AdamW
+    epochs : epochs (default 20; the one-cycle schedule spans them all); patience : optional early
+    stop after this many epochs without a better validation UAR (default None: run every epoch,
+    keep the best-validation weights); batch_size : 128; lr : peak learning rate of the one-cycle AdamW
     schedule (3e-3); weight_decay : AdamW decoupled weight decay (1e-2); time_mask : maximum
     width in frames of one zeroed time band per training clip (12; 0 disables);
     time_shift : maximum circular shift in frames (8); label_smoothing : 0.1;
     class_balanced : weight the loss by inverse class frequency (True: the audit scores UAR).
     """
 
-    epochs: int = 24
-    patience: int | None = 6
+    epochs: int = 20
+    patience: int | None = None
     batch_size: int = 128
     lr: float = 3e-3
     weight_decay: float = 1e-2
