@@ -309,14 +309,14 @@ def variant_image(y, sr, title="", *, fmt="jpeg", size=(5.2, 2.6), dpi=72, spec_
     fig.subplots_adjust(left=0.1, right=0.98, top=0.9, bottom=0.13, hspace=0.15)
     buf = io.BytesIO()
     if fmt == "jpeg":
-        fig.savefig(buf, format="jpeg", pil_kwargs={"quality": 70, "optimize": True})
+        fig.savefig(buf, format="jpeg", pil_kwargs={"quality": 60, "optimize": True})
     else:
         fig.savefig(buf, format=fmt)
     return buf.getvalue()
 
 
 def render_variant(y, sr, n_steps=0.0, snr_db=np.inf, factor=0.0, seed=0, *, audio_rate=22050,
-                   audio_fmt="wav", image_fmt="png"):
+                   audio_fmt="mp3", image_fmt="jpeg"):
     """Augment one clip and render it for a widget: pitch shift (semitones), then SNR noise (dB,
     ``inf`` = none), then the paper's noise with ``factor`` (0 = none).
 
@@ -345,8 +345,8 @@ def live_widget(y, sr, seed=0):
     use_snr = W.Checkbox(value=False, description="add SNR noise", indent=False)
     factor = W.FloatSlider(value=0.0, min=0, max=0.2, step=0.005, readout_format=".3f",
                            description="paper factor", continuous_update=False)
-    audio = W.Audio(format="wav", autoplay=False, loop=False)
-    image = W.Image(format="png")
+    audio = W.Audio(format="mp3", autoplay=False, loop=False)
+    image = W.Image(format="jpeg")
     status = W.Label()
 
     def update(*_):
@@ -389,6 +389,7 @@ def static_widget(y, sr, pitches: Sequence[float] = tuple(range(-4, 5)),
     ms = [_mfcc_img(z, sr) for z in clips.values()]
     lim = (min(m.min() for m in ms), max(m.max() for m in ms))
     n_audio = n_img = 0
+    shared = W.Layout()  # one layout model for all children: keeps the stored widget state small
     outer = []
     for p in pitches:
         inner = []
@@ -398,10 +399,10 @@ def static_widget(y, sr, pitches: Sequence[float] = tuple(range(-4, 5)),
                                 spec_vmin=spec_vmin, mfcc_lim=lim)
             n_audio += len(aud)
             n_img += len(img)
-            inner.append(W.VBox([W.Audio(value=aud, format="mp3", autoplay=False, loop=False),
-                                 W.Image(value=img, format=image_fmt)]))
-        outer.append(W.Stack(inner, selected_index=0))
-    stack = W.Stack(outer, selected_index=pitches.index(0) if 0 in pitches else 0)
+            inner.append(W.VBox([W.Audio(value=aud, format="mp3", autoplay=False, loop=False, layout=shared),
+                                 W.Image(value=img, format=image_fmt, layout=shared)], layout=shared))
+        outer.append(W.Stack(inner, selected_index=0, layout=shared))
+    stack = W.Stack(outer, selected_index=pitches.index(0) if 0 in pitches else 0, layout=shared)
     p_slider = W.SelectionSlider(options=[f"{p:+g} st" for p in pitches], value=f"{pitches[stack.selected_index]:+g} st",
                                  description="pitch", continuous_update=True)
     s_slider = W.SelectionSlider(options=[snr_label(s) for s in snrs], value=snr_label(snrs[0]),

@@ -1,0 +1,79 @@
+"""The augmentation and MFCC pages in headless Chromium: the static (kernel-free) sliders switch
+the visible variant, nothing is fetched from a CDN, no font or script 404s, no widget is
+rendered twice.
+
+Uses the browser fixtures of ``tests/conftest.py`` (``open_page``, served from ``$BOOK_HTML``,
+default ``_build/html``); skipped with a reason when the built book or Chromium is missing.
+Run: ``BOOK_HTML=/tmp/feat-book/_build/html .venv/bin/pytest -m browser tests/test_browser_augmentation.py``
+"""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+AUG = "notebooks/03_augmentation.html"
+MFCC = "notebooks/02_mfcc.html"
+
+
+def _page_or_skip(book_html, rel):
+    if not (book_html / rel).exists():
+        pytest.skip(f"{rel} not in the built book at {book_html}")
+
+
+def _visible_variant(page):
+    """(audio src, image src) of the static widget's visible variant, or None."""
+    return page.evaluate("""() => {
+        const vis = el => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+        const audios = [...document.querySelectorAll('.jupyter-widgets audio')].filter(vis);
+        const imgs = [...document.querySelectorAll('.jupyter-widgets img')].filter(vis);
+        return {n_audio: audios.length, n_img: imgs.length,
+                audio: audios.map(a => a.src.slice(-200)), img: imgs.map(i => i.src.slice(-200))};
+    }""")
+
+
+def test_static_sliders_switch_variant(open_page, book_html):
+    _page_or_skip(book_html, AUG)
+    page, problems = open_page(AUG)
+    page.wait_for_selector(".jupyter-widgets .slider-container, .widget-slider", timeout=30_000)
+    sliders = page.locator(".widget-hslider")
+    assert sliders.count() == 2, f"expected the pitch and SNR sliders only, found {sliders.count()} (rendered twice?)"
+    before = _visible_variant(page)
+    assert before["n_audio"] == 1 and before["n_img"] == 1, before
+    for which, key in ((0, "ArrowRight"), (1, "ArrowRight"), (1, "ArrowRight")):
+        handle = sliders.nth(which).locator(".noUi-handle, .ui-slider-handle").first
+        handle.focus()
+        page.keyboard.press(key)
+        page.wait_for_timeout(300)
+        after = _visible_variant(page)
+        assert after["n_audio"] == 1 and after["n_img"] == 1, after
+        assert after["audio"] != before["audio"], f"slider {which}: audio did not change"
+        assert after["img"] != before["img"], f"slider {which}: image did not change"
+        before = after
+    assert not problems.errors, "\n".join(problems.errors)
+
+
+def test_augmentation_page_serves_everything_itself(open_page, book_html):
+    _page_or_skip(book_html, AUG)
+    page, problems = open_page(AUG)
+    page.wait_for_selector(".widget-hslider", timeout=30_000)
+    page.wait_for_timeout(500)
+    assert not problems.errors, "\n".join(problems.errors)  # console/page errors, 404s, off-site requests
+    assert page.locator("article audio").count() >= 4  # the four versions' players
+    assert page.locator("article img").count() >= 3
+    # the widget state scripts are rendered once each
+    views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
+    rendered = page.locator(".jupyter-widgets.widget-vbox, .widget-vbox").count()
+    assert views >= 1 and rendered >= 1
+
+
+def test_mfcc_page_has_figures_and_players(open_page, book_html):
+    _page_or_skip(book_html, MFCC)
+    page, problems = open_page(MFCC)
+    assert not problems.errors, "\n".join(problems.errors)
+    assert page.locator("article img").count() >= 8
+    audios = page.locator("article audio")
+    assert audios.count() >= 3
+    for i in range(audios.count()):
+        el = audios.nth(i)
+        assert el.get_attribute("src") or el.locator("source").first.get_attribute("src")
