@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import io
 
 import numpy as np
@@ -155,9 +156,11 @@ def example_card(y: np.ndarray, sr: int, title: str, *, offset: float = 0.6, dur
     else:
         y_play, player_sr = y, sr
     player = audio_player(y_play, player_sr)._repr_html_()
-    return HTML('<div style="display:flex;align-items:center;gap:12px;flex-wrap:wrap;margin:2px 0">'
-                f'<img src="data:image/png;base64,{img}" alt="waveform: {title}" style="max-width:420px"/>'
-                f"<div>{player}</div></div>")
+    return HTML('<div class="ser-example" style="display:flex;align-items:center;gap:10px;flex-wrap:nowrap;'
+                'margin:2px 0">'
+                f'<img src="data:image/png;base64,{img}" alt="waveform: {html.escape(title)}" '
+                'style="flex:1 1 0;min-width:0;max-width:420px;height:auto"/>'
+                f'<div style="flex:0 0 auto">{player}</div></div>')
 
 
 def pick_examples(table: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
