@@ -223,3 +223,38 @@ def test_cli_status_and_howto(tmp_path, capsys):
     assert "emodb" in out and "1 / 535" in out and "ravdess" in out and "absent" in out
     assert corpora.main(["how-to", "emovo"]) == 0
     assert "dis-f1-b1.wav" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------- file info and chapter figures
+def test_file_info_summarize_and_figures(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from ser_lib.viz import corpora as vc
+
+    root = tmp_path / "d"
+    for rel in ("emodb/wav/03a01Fa.wav", "emodb/wav/03a01Wa.wav", "emodb/wav/08a01Wa.wav", "emodb/wav/08a02Ta.wav"):
+        _touch(root, rel)
+    (root / "emodb/wav/08a02Ta.wav").write_bytes(b"garbage")  # unreadable header
+    df = _scan("emodb", root)
+    with pytest.warns(UserWarning, match="could not be read"):
+        info = corpora.file_info(df)
+    assert info["duration"].iloc[0] == pytest.approx(0.1) and info["samplerate"].iloc[0] == 16000
+    assert np.isnan(info["duration"].iloc[3]) and len(info.attrs["unreadable"]) == 1
+    s = corpora.summarize(info.dropna(subset=["duration"]))
+    assert s["files"] == 3 and s["speakers"] == 2 and s["emotions"] == 2
+    assert s["shorter than 3.1 s"] == 1.0 and s["sample rate (Hz)"] == "16000"
+    ex1, ex2 = vc.pick_examples(df, seed=3), vc.pick_examples(df, seed=3)
+    assert ex1["path"].tolist() == ex2["path"].tolist()
+    assert sorted(ex1["emotion"]) == ["angry", "happy", "sad"]
+    fig = vc.plot_counts(df)
+    assert len(fig.axes[0].get_xticklabels()) == 2
+    vc.plot_durations(info.dropna(subset=["duration"]))
+    card = vc.example_card(_TONE, 16000, "a <test>")
+    assert "<audio" in card.data and "data:image/png;base64" in card.data and "&lt;test&gt;" in card.data
+    t = vc.absent_table(["savee", "cremad"])
+    assert t["how to get it"].tolist() == ["python -m ser_lib.corpora how-to savee",
+                                           "python -m ser_lib.corpora download cremad"]
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
