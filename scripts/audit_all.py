@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """`make audit`: run the audit grid on every corpus present, then execute the audit chapter.
 
-Headline grid (default): models efficient + compare_svm + mfcc_lr, protocols paper / utterance /
+Headline grid (default): models efficient+spkn, compare_svm(+spkn), mfcc_lr(+spkn), protocols paper / utterance /
 speaker, seeds 0 1 2, every corpus found under the data root (SER_DATA_ROOT). Ablations
 (`--ablation`): attention off / channel only / spatial only / both and "no augmentation" under the
 speaker protocol. One results JSON per (corpus, protocol, model, seed) in results/audit/; existing
@@ -30,9 +30,9 @@ def main(argv=None) -> int:
     ap.add_argument("--data-root", default=None, help="folder with the corpora (default: $SER_DATA_ROOT or ./data)")
     ap.add_argument("--corpora", nargs="*", default=None, help="default: every corpus present")
     ap.add_argument("--protocols", nargs="*", default=["paper", "utterance", "speaker"])
-    ap.add_argument("--models", nargs="*", default=None, help="default: efficient compare_svm mfcc_lr")
+    ap.add_argument("--models", nargs="*", default=None, help="default: audit.HEADLINE_MODELS")
     ap.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
-    ap.add_argument("--epochs", type=int, default=24)
+    ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--max-files", type=int, default=None)
     ap.add_argument("--results-dir", default=str(REPO / "results" / "audit"))
     ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
@@ -56,12 +56,12 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     if a.ablation:
         models = a.models or list(audit.ABLATION_MODELS)
-        print(f"ABLATION grid: corpora {names}, models {models} (+ efficient without augmentation), "
+        print(f"ABLATION grid: corpora {names}, models {models} (+ efficient+spkn without augmentation), "
               f"protocol speaker, seeds {a.seeds}", flush=True)
         audit.run_grid(names, ["speaker"], models, a.seeds, data_root=a.data_root, results_dir=a.results_dir,
                        epochs=a.epochs, max_files=a.max_files, force=a.force)
-        audit.run_grid(names, ["speaker"], ["efficient"], a.seeds, data_root=a.data_root, results_dir=a.results_dir,
-                       epochs=a.epochs, max_files=a.max_files, augment=False, force=a.force)
+        audit.run_grid(names, ["speaker"], ["efficient+spkn"], a.seeds, data_root=a.data_root,
+                       results_dir=a.results_dir, epochs=a.epochs, max_files=a.max_files, augment=False, force=a.force)
         print(f"ABLATION grid total: {time.perf_counter() - t0:.0f} s", flush=True)
     else:
         models = a.models or list(audit.HEADLINE_MODELS)

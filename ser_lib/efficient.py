@@ -229,7 +229,7 @@ class Standardizer:
 class TrainConfig:
     """Settings of :func:`train` (defaults are the audit's publication settings).
 
-    epochs : epochs (default 20; the one-cycle schedule spans them all); patience : optional early
+    epochs : epochs (default 12; the one-cycle schedule spans them all); patience : optional early
     stop after this many epochs without a better validation UAR (default None: run every epoch,
     keep the best-validation weights); batch_size : 128; lr : peak learning rate of the one-cycle AdamW
     schedule (3e-3); weight_decay : AdamW decoupled weight decay (1e-2); time_mask : maximum
@@ -238,7 +238,7 @@ class TrainConfig:
     class_balanced : weight the loss by inverse class frequency (True: the audit scores UAR).
     """
 
-    epochs: int = 20
+    epochs: int = 12
     patience: int | None = None
     batch_size: int = 128
     lr: float = 3e-3

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["plot_protocol_drop", "plot_leakage", "plot_confusions", "plot_ablation", "plot_references",
-           "MODEL_LABELS"]
+           "MODEL_LABELS", "model_label"]
 
 PROTOCOL_ORDER = ("paper", "utterance", "speaker")
 MODEL_LABELS = {"efficient": "efficient attention CNN", "compare_svm": "ComParE + linear SVM",
@@ -19,6 +19,12 @@ MODEL_LABELS = {"efficient": "efficient attention CNN", "compare_svm": "ComParE 
                 "efficient_noatt": "no attention", "efficient_channel": "channel attention only",
                 "efficient_spatial": "spatial attention only", "efficient_wide": "efficient (wide)",
                 "paper_text": "paper text: PaperNet on 20 MFCC channels"}
+
+
+def model_label(model: str) -> str:
+    """Readable name of a model key; ``+spkn`` becomes ", speaker-normalised"."""
+    base, _, suffix = str(model).partition("+")
+    return MODEL_LABELS.get(base, base) + (", speaker-normalised" if suffix == "spkn" else "")
 
 
 def _plt():
@@ -54,7 +60,7 @@ def plot_protocol_drop(df: pd.DataFrame, models=None, value: str = "uar", paper_
             prot = [p for p in PROTOCOL_ORDER if p in g.index]
             x = [PROTOCOL_ORDER.index(p) for p in prot]
             ax.errorbar(x, 100 * g.loc[prot, "mean"], yerr=100 * g.loc[prot, "std"].fillna(0), marker="o",
-                        capsize=3, label=MODEL_LABELS.get(model, model))
+                        capsize=3, label=model_label(model))
         if paper_claims and corpus in paper_claims:
             ax.plot([0], [paper_claims[corpus]], marker="*", ms=12, color="k", ls="none",
                     label="paper's claim (accuracy)")
@@ -101,7 +107,7 @@ def plot_confusions(records: list[dict], normalize: bool = True):
         ax.set_xticks(range(len(labels)), labels, rotation=60, fontsize=7)
         ax.set_yticks(range(len(labels)), labels, fontsize=7)
         p = rec["params"]
-        ax.set_title(f"{p['corpus']} · {MODEL_LABELS.get(p['model'], p['model'])}\nseed {p['seed']}, "
+        ax.set_title(f"{p['corpus']} · {model_label(p['model'])}\nseed {p['seed']}, "
                      f"UAR {100 * rec['metrics']['uar_mean']:.1f}", fontsize=8)
         ax.set_xlabel("predicted", fontsize=7)
     fig.tight_layout()
@@ -112,7 +118,7 @@ def plot_ablation(df: pd.DataFrame, protocol: str = "speaker"):
     """Grouped bars: UAR of the ablation variants per corpus (mean ± std over folds and seeds)."""
     plt = _plt()
     d = df[df["protocol"] == protocol].copy()
-    d["variant"] = [MODEL_LABELS.get(m, m) + ("" if a else ", no augmentation") for m, a in zip(d["model"], d["augment"])]
+    d["variant"] = [model_label(m) + ("" if a else ", no augmentation") for m, a in zip(d["model"], d["augment"])]
     g = d.groupby(["corpus", "variant"])["uar"].agg(["mean", "std"]).reset_index()
     corpora = list(dict.fromkeys(g["corpus"]))
     variants = list(dict.fromkeys(g["variant"]))
