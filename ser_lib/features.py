@@ -26,6 +26,7 @@ Example
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -555,6 +556,7 @@ def file_sha256(path) -> str:
     return _HASH_MEMO[memo_key]
 
 
+@functools.lru_cache(maxsize=1)
 def _lib_versions() -> dict[str, str | None]:
     out = {}
     for pkg in ("librosa", "numpy", "soxr", "scipy"):
@@ -569,7 +571,7 @@ def cache_key(content_sha256: str, recording_id: str, version: str, seed: int, p
     """Hex key of one cached paper vector: file content, recording id (seeds the noise), version,
     seed, every loading/augmentation/feature parameter, library versions and the schema number."""
     material = {"schema": FEATURE_SCHEMA, "sha256": content_sha256, "recording_id": str(recording_id),
-                "version": version, "seed": int(seed), "params": params, "libs": _lib_versions()}
+                "version": version, "seed": int(seed), "params": params, "libs": dict(_lib_versions())}
     return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
 
 
