@@ -58,6 +58,8 @@ URLS = {
     # CREMA-D: base URL; each file is <base>/AudioWAV/<file>
     "cremad": "https://media.githubusercontent.com/media/CheyneyComputerScience/CREMA-D/master",
 }
+#: CREMA-D's speaker table is a plain (non-LFS) file in the repository
+CREMAD_DEMOGRAPHICS_URL = "https://raw.githubusercontent.com/CheyneyComputerScience/CREMA-D/master/VideoDemographics.csv"
 _ARCHIVES = {"emodb": "emodb-download.zip", "ravdess": "Audio_Speech_Actors_01-24.zip"}
 _AUDIO = (".wav", ".flac")
 
@@ -304,8 +306,10 @@ def download_cremad(root: str | os.PathLike | None = None, *, url: str | None = 
         for _ in tqdm(pool.map(one, items), total=len(items), desc="CREMA-D", disable=not progress):
             pass
     if demographics:
+        demo_url = (CREMAD_DEMOGRAPHICS_URL if base_url == URLS["cremad"].rstrip("/")
+                    else f"{base_url}/VideoDemographics.csv")
         try:
-            pooch.retrieve(f"{base_url}/VideoDemographics.csv", known_hash=None, fname="VideoDemographics.csv",
+            pooch.retrieve(demo_url, known_hash=None, fname="VideoDemographics.csv",
                            path=target, downloader=downloader)
         except Exception as exc:  # gender stays NaN without it
             print(f"cremad: could not fetch VideoDemographics.csv ({exc}); the gender column will be NaN")
