@@ -7,7 +7,6 @@ PY := $(VENV)/bin/python
 # Use the real corpora beside the checkout when present, unless SER_DATA_ROOT is set.
 SER_DATA_ROOT ?= $(if $(wildcard ../shared/datasets/README.md),$(abspath ../shared/datasets),)
 export SER_DATA_ROOT
-export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: book test install notebooks-ci browser-test reproduce audit clean
@@ -27,7 +26,7 @@ book: $(VENV)/.installed
 	@echo "Book: _build/html/index.html"
 
 test: $(VENV)/.installed
-	$(PY) -m pytest -q -m "not browser" tests
+	MPLBACKEND=Agg $(PY) -m pytest -q -m "not browser" tests
 
 # Execute every parameterised notebook with tiny CI parameters (papermill -y), outputs in ci-out/
 notebooks-ci: $(VENV)/.installed
