@@ -5,22 +5,76 @@ Chapter-specific plotting lives in submodules: :mod:`ser_lib.viz.corpora`,
 """
 from __future__ import annotations
 
+import base64
+import html
+import io
+
 import numpy as np
 
-__all__ = ["audio_player", "synthetic_banner"]
+__all__ = ["audio_player", "encode_audio", "AudioPlayer", "synthetic_banner"]
+
+_MIME = {"mp3": "audio/mpeg", "wav": "audio/wav"}
 
 
-def audio_player(y: np.ndarray, sr: int, *, normalize: bool = True):
-    """An ``IPython.display.Audio`` player for a mono signal ``y`` (float, shape ``(n,)``) at ``sr`` Hz.
+def encode_audio(y, sr: int, *, fmt: str = "mp3", rate: int | None = 16000, normalize: bool = True) -> bytes:
+    """Encode a mono signal as small audio-file bytes that every browser plays.
 
-    Rendered as an ``<audio>`` element both in JupyterLab and in the built book.
+    Parameters
+    ----------
+    y : np.ndarray, shape (n,), float
+    sr : int, sample rate of ``y`` in Hz
+    fmt : ``'mp3'`` (about 1 KB per 0.1 s at 16 kHz) or ``'wav'`` (16-bit PCM)
+    rate : resample to this rate first (Hz); ``None`` keeps ``sr``
+    normalize : peak-normalise to 0.95 (otherwise values outside [-1, 1] are clipped)
     """
-    from IPython.display import Audio
+    import soundfile as sf
 
     y = np.asarray(y, dtype=np.float32)
     if y.ndim != 1 or y.size == 0:
-        raise ValueError(f"audio_player expects a non-empty 1-D signal, got shape {y.shape}")
-    return Audio(y, rate=int(sr), normalize=normalize)
+        raise ValueError(f"expected a non-empty 1-D signal, got shape {y.shape}")
+    if not np.all(np.isfinite(y)):
+        raise ValueError("signal contains NaN or infinite samples")
+    if rate is not None and rate != sr:
+        import librosa
+
+        y = librosa.resample(y, orig_sr=sr, target_sr=rate, res_type="soxr_hq")
+        sr = rate
+    peak = float(np.abs(y).max())
+    if normalize and peak > 0:
+        y = 0.95 * y / peak
+    buf = io.BytesIO()
+    if fmt == "mp3":
+        sf.write(buf, np.clip(y, -1, 1), int(sr), format="MP3", subtype="MPEG_LAYER_III", compression_level=0.9)
+    elif fmt == "wav":
+        sf.write(buf, np.clip(y, -1, 1), int(sr), format="WAV", subtype="PCM_16")
+    else:
+        raise ValueError(f"fmt must be 'mp3' or 'wav', got {fmt!r}")
+    return buf.getvalue()
+
+
+class AudioPlayer:
+    """An HTML ``<audio>`` player with the clip embedded (base64), shown in JupyterLab and in
+    the built book alike. ``AudioPlayer(data, fmt)._repr_html_()`` gives the element."""
+
+    def __init__(self, data: bytes, fmt: str = "mp3", title: str | None = None):
+        self.data, self.fmt, self.title = data, fmt, title
+
+    def _repr_html_(self) -> str:
+        b64 = base64.b64encode(self.data).decode("ascii")
+        title = f' title="{html.escape(self.title)}"' if self.title else ""
+        return (f'<audio controls preload="none"{title} src="data:{_MIME[self.fmt]};base64,{b64}">'
+                "Your browser does not support the audio element.</audio>")
+
+
+def audio_player(y: np.ndarray, sr: int, *, normalize: bool = True, fmt: str = "mp3",
+                 rate: int | None = None, title: str | None = None) -> AudioPlayer:
+    """A player for a mono signal ``y`` (float, shape ``(n,)``) at ``sr`` Hz.
+
+    Encoded as MP3 by default (a tenth of the size of WAV, so pages with many players stay
+    small); ``normalize=False`` keeps relative loudness (values beyond ±1 are clipped).
+    ``rate`` resamples before encoding (default: keep ``sr``).
+    """
+    return AudioPlayer(encode_audio(y, sr, fmt=fmt, rate=rate, normalize=normalize), fmt, title)
 
 
 def synthetic_banner(corpus: str) -> None:

@@ -15,6 +15,8 @@ import numpy as np
 from .. import augment as A
 from .. import features as F
 
+from . import encode_audio  # noqa: E402  (shared with audio_player)
+
 __all__ = [
     "plot_waveform", "plot_framing", "plot_spectrogram", "plot_filterbank", "plot_matrix",
     "plot_mfcc_comparison", "plot_paper_vector", "plot_kernel_view", "plot_versions",
@@ -257,27 +259,6 @@ def plot_distances(df, value="distance", by="comparison", order=None):
 # ============================================================================ widgets
 def snr_label(snr: float) -> str:
     return "∞ dB" if not np.isfinite(snr) else f"{snr:g} dB"
-
-
-def encode_audio(y, sr, *, fmt="mp3", rate=16000, normalize=True) -> bytes:
-    """Small audio bytes for an ``ipywidgets.Audio`` widget: resampled to ``rate`` Hz, peak-
-    normalised, MP3 (about 1 KB per 0.1 s; every browser plays it) or 16-bit WAV."""
-    import librosa
-    import soundfile as sf
-
-    y = np.asarray(y, dtype=np.float32)
-    if rate != sr:
-        y = librosa.resample(y, orig_sr=sr, target_sr=rate, res_type="soxr_hq")
-    if normalize and np.abs(y).max() > 0:
-        y = 0.95 * y / np.abs(y).max()
-    buf = io.BytesIO()
-    if fmt == "mp3":
-        sf.write(buf, np.clip(y, -1, 1), rate, format="MP3", subtype="MPEG_LAYER_III", compression_level=0.9)
-    elif fmt == "wav":
-        sf.write(buf, np.clip(y, -1, 1), rate, format="WAV", subtype="PCM_16")
-    else:
-        raise ValueError(f"fmt must be 'mp3' or 'wav', got {fmt!r}")
-    return buf.getvalue()
 
 
 def variant_image(y, sr, title="", *, fmt="jpeg", size=(5.2, 2.6), dpi=72, spec_vmin=None, mfcc_lim=None) -> bytes:
