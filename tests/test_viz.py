@@ -26,7 +26,7 @@ def test_player_embeds_decodable_audio_of_the_right_length(fmt, mime):
     assert got_mime == mime and zsr == sr
     # MP3 adds encoder delay/padding of at most a couple of frames (1152 samples each)
     assert abs(len(z) - len(y)) <= (2 * 1152 if fmt == "mp3" else 0)
-    assert 0.8 < np.abs(z).max() <= 1.0  # peak-normalised to 0.95
+    assert 0.6 < np.abs(z).max() <= 1.0  # peak-normalised, and the decoded MP3 does not clip
 
 
 def test_mp3_is_much_smaller_than_wav():
