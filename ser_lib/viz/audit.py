@@ -69,9 +69,13 @@ def plot_protocol_drop(df: pd.DataFrame, models=None, value: str = "uar", paper_
         ax.set_title(corpus)
         ax.set_ylabel(f"{value.upper() if value == 'uar' else value} (%)")
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=7, loc="lower left")
+    handles, labels = {}, []
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(lab, h)
     fig.suptitle("Test score as the split gets honest (mean ± std over folds and seeds)")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.14 if len(corpora) <= 4 else 0.08, 1, 1))
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=3, fontsize=7, frameon=False)
     return fig
 
 
