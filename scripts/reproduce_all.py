@@ -13,6 +13,7 @@ Usage examples::
     python scripts/reproduce_all.py                                   # every corpus present, default budgets
     python scripts/reproduce_all.py --corpora emodb,savee --threads 1 --max-minutes emodb=15,savee=15
     python scripts/reproduce_all.py --max-minutes none                # the paper's full 100 epochs (GPU advised)
+    python scripts/reproduce_all.py --corpora emodb --max-minutes 0   # re-render a page from its checkpoint, no training
 """
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def parse_minutes(text: str | None, corpora: list[str]) -> dict[str, float | Non
     if text is None:
         return out
     text = text.strip()
-    if text.lower() in ("none", "inf", "0"):
+    if text.lower() in ("none", "inf"):
         return {c: None for c in corpora}
     if "=" not in text:
         return {c: float(text) for c in corpora}

@@ -121,12 +121,18 @@ def default_checkpoint_dir(corpus: str, variant: str, init: str, drop_attention:
     return cache_root() / "checkpoints" / "reproduce" / name
 
 
-def shortfall_text(epochs_run: int, epochs_paper: int = 100) -> str | None:
+def shortfall_text(epochs_run: int, epochs_paper: int = 100, *, stopped_for_time: bool = False,
+                   max_minutes: float | None = None) -> str | None:
     """The banner text for a run shorter than the paper's, or None."""
     if epochs_run >= epochs_paper:
         return None
-    return (f"This is NOT the paper's setting: {epochs_run} of {epochs_paper} epochs were run "
-            f"(time budget). The paper's figures come from {epochs_paper} epochs.")
+    if stopped_for_time:
+        why = f"training stopped at its time budget of {max_minutes:g} minutes" if max_minutes else \
+            "training stopped at its time budget"
+    else:
+        why = "the run was configured with fewer epochs"
+    return (f"This is NOT the paper's setting: {epochs_run} of {epochs_paper} epochs were run ({why}). "
+            f"The paper's figures come from {epochs_paper} epochs.")
 
 
 @dataclass
@@ -201,7 +207,7 @@ def run(corpus: str = "auto", *, variant: str = "code", drop_attention: str | No
     from . import features
     from .model import PaperNet, keras_param_count, variant_config
     from .results import Timer, data_checksum, write_results
-    from .train import fit, predict_proba, set_seed
+    from .train import fit, predict_proba, resolve_device, set_seed
 
     t_start = time.perf_counter()
     cfg = variant_config(variant)
@@ -273,11 +279,11 @@ def run(corpus: str = "auto", *, variant: str = "code", drop_attention: str | No
               "drop_attention": drop_attention, "init": init, "epochs": epochs, "batch_size": batch_size,
               "lr": lr, "weight_l2": cfg["weight_l2"], "seed": seed, "split_random_state": 42,
               "test_size": 0.2, "versions": list(versions), "feature_seed": feature_seed,
-              "max_files": max_files, "max_minutes": max_minutes, "device": str(device),
+              "max_files": max_files, "max_minutes": max_minutes, "device": str(resolve_device(device)),
               "torch_threads": torch.get_num_threads(), "input_length": int(Xtr.shape[1]),
               "n_classes": len(labels), "params_keras": counts,
               "checkpoint_dir": None if checkpoint_dir is None else str(checkpoint_dir)}
-    short = shortfall_text(hist.epochs_run, 100)
+    short = shortfall_text(hist.epochs_run, 100, stopped_for_time=hist.stopped_for_time, max_minutes=max_minutes)
     wall = time.perf_counter() - t_start
     data = {"checksum": data_checksum(table["path"]), "n_files": int(len(table)),
             "n_files_in_corpus": int(n_files_total), "n_rows": int(len(meta)),

@@ -222,7 +222,8 @@ def fit(model: nn.Module, X_train, y_train, X_val=None, y_val=None, *, epochs: i
         resumed; one from a different run raises ``ValueError``.
     max_minutes : wall-clock budget of this call; an epoch is not started when the slowest epoch so
         far would take it past the budget (at least one epoch always runs). Recorded as
-        ``History.stopped_for_time``.
+        ``History.stopped_for_time``. ``max_minutes <= 0`` trains no further epoch: with a
+        checkpoint it re-loads a finished or interrupted run for evaluation.
     patience : stop when ``val_uar`` has not improved for this many epochs (needs validation data).
     select : ``'last'`` keeps the final weights (the released code); ``'best_val_uar'`` restores the
         epoch with the best validation UAR (use a validation split, never the test set).
@@ -295,7 +296,6 @@ def fit(model: nn.Module, X_train, y_train, X_val=None, y_val=None, *, epochs: i
             optimizer.load_state_dict(ck["optimizer"])
             hist = History.from_dict(ck["history"])
             hist.resumed_from = hist.epochs_run
-            hist.stopped_for_time = False
             best_uar = ck.get("best_uar", -math.inf)
             since_best = ck.get("since_best", 0)
             if select == "best_val_uar" and (ckdir / "best.pt").exists():
@@ -310,6 +310,11 @@ def fit(model: nn.Module, X_train, y_train, X_val=None, y_val=None, *, epochs: i
     for ep in range(start_epoch, int(epochs)):
         if hist.stopped_early:
             break
+        if max_minutes is not None and max_minutes <= 0:
+            # evaluation of a checkpoint only: no new epoch (keeps the recorded stop reason)
+            hist.stopped_for_time = hist.stopped_for_time or ep > 0
+            break
+        hist.stopped_for_time = False
         if max_minutes is not None and ep > start_epoch:
             elapsed = time.perf_counter() - t_call
             if elapsed + slowest > max_minutes * 60.0:

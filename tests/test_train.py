@@ -134,3 +134,16 @@ def test_history_roundtrip():
     h = History(epochs=[{"epoch": 1, "loss": 1.0}], epochs_planned=3)
     d = h.to_dict()
     assert d["epochs_run"] == 1 and History.from_dict(d).epochs_planned == 3
+
+
+def test_zero_budget_reloads_checkpoint_without_training(tmp_path):
+    X, y = _toy(40)
+    kw = dict(batch_size=8, lr=1e-3, seed=2, progress=False, checkpoint_dir=tmp_path)
+    m1 = _small(seed=1)
+    h1 = fit(m1, X, y, epochs=5, max_minutes=1e-9, **kw)
+    assert h1.epochs_run == 1 and h1.stopped_for_time
+    m2 = _small(seed=3)
+    h2 = fit(m2, X, y, epochs=5, max_minutes=0, **kw)
+    assert h2.epochs_run == 1 and h2.stopped_for_time
+    for a, b in zip(m1.state_dict().values(), m2.state_dict().values()):
+        assert torch.equal(a, b)

@@ -104,13 +104,18 @@ def shortfall_banner(text: str | None) -> None:
     """Display a prominent warning admonition (and print it) when ``text`` is not None."""
     if not text:
         return
-    print("!" * 80 + "\n" + text + "\n" + "!" * 80)
-    try:
-        from IPython.display import Markdown, display
+    import html
 
-        display(Markdown(f"```{{danger}}\n**{text}**\n```"))
+    try:
+        from IPython.display import HTML, display
     except ImportError:  # pragma: no cover
-        pass
+        print("!" * 80 + "\n" + text + "\n" + "!" * 80)
+        return
+    # raw HTML with the theme's admonition classes: rendered the same in JupyterLab and in the book,
+    # whatever markdown flavour the book uses for notebook outputs
+    display(HTML('<div class="admonition danger" style="border-left:6px solid #d32f2f;background:#fdecea;'
+                 'padding:0.6em 1em;margin:1em 0"><p class="admonition-title" style="font-weight:bold;'
+                 f'margin:0">Shortfall</p><p style="margin:0.3em 0 0 0"><b>{html.escape(text)}</b></p></div>'))
 
 
 def param_share_bar(table, ax=None):
