@@ -429,14 +429,21 @@ def collect(results_dir=DEFAULT_RESULTS_DIR, *, corpora: Iterable[str] | None = 
 
 
 def summary_table(df: pd.DataFrame, value: str = "uar", *, models: Sequence[str] | None = None,
-                  protocols: Sequence[str] = P.PROTOCOLS, augment: bool = True) -> pd.DataFrame:
-    """Corpus × model rows, one column per protocol: ``"mean ± std"`` (percent) over folds and seeds."""
+                  protocols: Sequence[str] = P.PROTOCOLS, augment: bool = True, with_n: bool = False) -> pd.DataFrame:
+    """Corpus × model rows, one column per protocol: ``"mean ± std"`` (percent) over folds and seeds.
+
+    ``with_n``: append ``"[folds × seeds]"``, e.g. ``"81.3 ± 9.5 [10×3]"``.
+    """
     d = df[df["augment"] == augment]
     if models is not None:
         d = d[d["model"].isin(models)]
     if d.empty:
         return pd.DataFrame()
     agg = M.aggregate(d, ["corpus", "model", "protocol"], value)
+    if with_n:
+        shape = d.groupby(["corpus", "model", "protocol"]).agg(folds=("fold", "nunique"), seeds=("seed", "nunique"))
+        agg = agg.merge(shape.reset_index(), on=["corpus", "model", "protocol"])
+        agg["text"] = [f"{t} [{f}×{k}]" for t, f, k in zip(agg["text"], agg["folds"], agg["seeds"])]
     tab = agg.pivot_table(index=["corpus", "model"], columns="protocol", values="text", aggfunc="first")
     return tab[[p for p in protocols if p in tab.columns]]
 

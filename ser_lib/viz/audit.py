@@ -151,7 +151,7 @@ def plot_references(ours: pd.DataFrame, references: list[dict]):
     """
     plt = _plt()
     corpora = list(dict.fromkeys(ours["corpus"]))
-    fig, axes = _grid(len(corpora), ncols=min(4, len(corpora)), size=(3.8, 3.4))
+    fig, axes = _grid(len(corpora), ncols=min(2, len(corpora)), size=(5.6, 3.6))
     for ax, corpus in zip(axes, corpora):
         o = ours[ours["corpus"] == corpus]
         r = [x for x in references if x["corpus"] == corpus and _num(x["figure"]) is not None]
