@@ -99,14 +99,14 @@ def test_keras_init_and_bn_settings():
     w = m.blocks[1].conv.weight.detach()
     limit = np.sqrt(6 / (256 * 7 + 256 * 7))
     assert float(w.abs().max()) <= limit and float(w.abs().max()) > 0.9 * limit
-    assert float(m.blocks[1].conv.bias.abs().sum()) == 0.0
+    assert float(m.blocks[1].conv.bias.detach().abs().sum()) == 0.0
     fc = m.channel_att.fc1.weight.detach()  # he_normal, truncated at 2 sd
     sd = np.sqrt(2 / 256) / 0.87962566103423978
     assert float(fc.abs().max()) <= 2 * sd + 1e-6
     bn = m.blocks[0].bn
     assert bn.eps == 1e-3 and abs(bn.momentum - 0.01) < 1e-12
     mt = PaperNet(500, 7, init="torch")
-    assert float(mt.blocks[1].conv.bias.abs().sum()) > 0  # PyTorch default biases are not zero
+    assert float(mt.blocks[1].conv.bias.detach().abs().sum()) > 0  # PyTorch default biases are not zero
     assert m.config["init"] == "keras" and mt.config["init"] == "torch"
 
 
