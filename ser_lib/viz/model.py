@@ -187,7 +187,7 @@ def channel_attention_heatmap(weights, labels_of_rows, label_names: Sequence[str
     peak = means[:, idx].argmax(0)
     order = idx[np.lexsort((-means[peak, idx], peak))]
     if ax is None:
-        fig, ax = plt.subplots(figsize=(min(16, 2 + 0.25 * len(order)), 0.6 + 0.5 * len(present)))
+        fig, ax = plt.subplots(figsize=(min(16, 2 + 0.25 * len(order)), max(2.6, 1.2 + 0.45 * len(present))))
     else:
         fig = ax.figure
     sns.heatmap(means[:, order], ax=ax, cmap="magma", xticklabels=[str(i) for i in order],
@@ -195,6 +195,7 @@ def channel_attention_heatmap(weights, labels_of_rows, label_names: Sequence[str
     ax.set(xlabel=f"filter (the {len(order)} that differ most between emotions)", ylabel="true emotion",
            title="channel attention: which filters each emotion turns up")
     ax.tick_params(axis="x", labelsize=7)
+    ax.tick_params(axis="y", labelrotation=0)
     fig.tight_layout()
     return fig, order
 
