@@ -301,6 +301,7 @@ def run(corpus: str = "auto", *, variant: str = "code", drop_attention: str | No
              "timing": {"features_s": t_feat.seconds, "training_s_this_call": t_train.seconds,
                         "training_s_all_calls": hist.seconds, "resumed_from_epoch": hist.resumed_from,
                         "earlier_calls_training_s": earlier,
+                        "reevaluated_from_checkpoint": bool(hist.resumed_from and hist.epochs_run == hist.resumed_from),
                         "note": "wall_time_s = this call + training time of epochs run by earlier calls"}}
     hist_list = hist.epochs
     record = {"params": params, "metrics": metrics, "data": data, "history": hist_list,
