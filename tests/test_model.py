@@ -136,3 +136,29 @@ def test_layer_table_sums_to_total():
     dense_share = float(t.loc[t["layer"] == "dense", "share"].iloc[0])
     assert dense_share > 0.5
     assert "(138, 256)" in set(t["output_shape"])
+
+
+def test_model_plots_smoke():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ser_lib.features import paper_layout
+    from ser_lib.viz import model as vizm
+
+    hist = [{"epoch": 1, "loss": 1.0, "acc": 0.5, "val_loss": 1.1, "val_acc": 0.4, "val_uar": 0.4},
+            {"epoch": 2, "loss": 0.8, "acc": 0.6, "val_loss": 1.0, "val_acc": 0.5, "val_uar": 0.45}]
+    figs = [vizm.training_curves(hist), vizm.confusion_heatmap([[3, 1], [0, 4]], ["a", "b"]),
+            vizm.paper_comparison(50.0, 99.5, 99.5, corpus="X", epochs_run=2, uar=40.0)]
+    m = PaperNet(2376, 4, filters=8)
+    t = layer_table(m)
+    figs += [vizm.architecture_diagram(t), vizm.param_share_bar(t)]
+    rng = np.random.default_rng(0)
+    fig, order = vizm.channel_attention_heatmap(rng.random((20, 8)), rng.integers(0, 3, 20), ["a", "b", "c"], top=5)
+    assert len(order) == 5
+    figs += [fig, vizm.spatial_on_input(rng.random(2376 - 12), 2376, paper_layout(100), x=rng.normal(size=2376))]
+    assert all(f.axes for f in figs)
+    with pytest.raises(ValueError):
+        vizm.confusion_heatmap([[1, 2]], ["a", "b"])
+    plt.close("all")
