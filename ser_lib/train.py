@@ -257,6 +257,9 @@ def fit(model: nn.Module, X_train, y_train, X_val=None, y_val=None, *, epochs: i
     model.to(dev)
 
     n_classes = int(yt.max().item()) + 1
+    if has_val:
+        n_classes = max(n_classes, int(yv.max().item()) + 1)
+    n_classes = max(n_classes, int((getattr(model, "config", None) or {}).get("n_classes", 0)))
     weight = None
     if class_weight is not None:
         if isinstance(class_weight, str):
