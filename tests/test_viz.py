@@ -51,3 +51,16 @@ def test_bad_signals_raise(bad):
 def test_unknown_format_raises():
     with pytest.raises(ValueError, match="fmt"):
         encode_audio(np.ones(100, np.float32), 16000, fmt="ogg")
+
+
+def test_banners_are_html_and_printed(capsys):
+    from IPython.core.interactiveshell import InteractiveShell  # noqa: F401  (IPython present)
+
+    from ser_lib.viz import banner, synthetic_banner
+
+    synthetic_banner("emodb")
+    assert capsys.readouterr().out == ""          # real corpus: nothing shown
+    synthetic_banner("synthetic")
+    assert "SYNTHETIC" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="kind"):
+        banner("x", kind="purple")

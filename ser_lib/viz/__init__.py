@@ -11,7 +11,7 @@ import io
 
 import numpy as np
 
-__all__ = ["audio_player", "encode_audio", "AudioPlayer", "synthetic_banner"]
+__all__ = ["audio_player", "encode_audio", "AudioPlayer", "banner", "synthetic_banner"]
 
 _MIME = {"mp3": "audio/mpeg", "wav": "audio/wav"}
 
@@ -78,17 +78,34 @@ def audio_player(y: np.ndarray, sr: int, *, normalize: bool = True, fmt: str = "
     return AudioPlayer(encode_audio(y, sr, fmt=fmt, rate=rate, normalize=normalize), fmt, title)
 
 
+def banner(text: str, *, title: str = "Note", kind: str = "warning") -> None:
+    """Display a prominent admonition box (and print the text, for logs and papermill).
+
+    Emitted as raw HTML with the theme's admonition classes, so it renders the same in
+    JupyterLab and in the built book, whatever Markdown flavour the book uses for outputs.
+    ``kind``: ``'warning'`` (amber) or ``'danger'`` (red).
+    """
+    import html as _html
+
+    colours = {"warning": ("#f59e0b", "#fff8e1"), "danger": ("#d32f2f", "#fdecea")}
+    if kind not in colours:
+        raise ValueError(f"kind must be one of {sorted(colours)}, got {kind!r}")
+    edge, fill = colours[kind]
+    print(f"{title.upper()}: {text}")
+    try:
+        from IPython.display import HTML, display
+    except ImportError:  # pragma: no cover
+        return
+    display(HTML(f'<div class="admonition {kind}" style="border-left:6px solid {edge};background:{fill};'
+                 'padding:0.6em 1em;margin:1em 0"><p class="admonition-title" style="font-weight:bold;'
+                 f'margin:0">{_html.escape(title)}</p><p style="margin:0.3em 0 0 0"><b>{_html.escape(text)}</b>'
+                 '</p></div>'))
+
+
 def synthetic_banner(corpus: str) -> None:
-    """Print (and display, in a notebook) a clear notice when a chapter runs on synthetic audio."""
+    """Display a clear notice when a chapter runs on synthetic audio (nothing otherwise)."""
     if corpus != "synthetic":
         return
-    msg = ("NOTE: no real corpus was found, so this chapter runs on the SYNTHETIC corpus that "
-           "ser_lib generates (a source-filter toy voice, not real speech). Set SER_DATA_ROOT to a "
-           "folder with the real corpora to see real results.")
-    print(msg)
-    try:
-        from IPython.display import Markdown, display
-
-        display(Markdown(f"```{{warning}}\n{msg}\n```"))
-    except ImportError:  # pragma: no cover
-        pass
+    banner("No real corpus was found, so this chapter runs on the SYNTHETIC corpus that ser_lib "
+           "generates (a source-filter toy voice, not real speech). Set SER_DATA_ROOT to a folder "
+           "with the real corpora to see real results.", title="Synthetic data")

@@ -101,21 +101,11 @@ def paper_comparison(ours: float, paper: float | None, released: float | None, *
 
 
 def shortfall_banner(text: str | None) -> None:
-    """Display a prominent warning admonition (and print it) when ``text`` is not None."""
-    if not text:
-        return
-    import html
+    """Display a prominent red "Shortfall" box (and print it) when ``text`` is not None."""
+    if text:
+        from . import banner
 
-    try:
-        from IPython.display import HTML, display
-    except ImportError:  # pragma: no cover
-        print("!" * 80 + "\n" + text + "\n" + "!" * 80)
-        return
-    # raw HTML with the theme's admonition classes: rendered the same in JupyterLab and in the book,
-    # whatever markdown flavour the book uses for notebook outputs
-    display(HTML('<div class="admonition danger" style="border-left:6px solid #d32f2f;background:#fdecea;'
-                 'padding:0.6em 1em;margin:1em 0"><p class="admonition-title" style="font-weight:bold;'
-                 f'margin:0">Shortfall</p><p style="margin:0.3em 0 0 0"><b>{html.escape(text)}</b></p></div>'))
+        banner(text, title="Shortfall", kind="danger")
 
 
 def param_share_bar(table, ax=None):
