@@ -30,6 +30,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .config import cache_root
+from .hashing import sha256_file
 
 __all__ = [
     "OPENSMILE_SR", "OFFSET", "DURATION", "FEATURE_SETS",
@@ -47,14 +48,6 @@ FEATURE_SETS = {"ComParE_2016": 6373, "eGeMAPSv02": 88}
 C_GRID = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 
 
-def _file_hash(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _opensmile_version() -> str:
     from importlib import metadata
 
@@ -63,7 +56,7 @@ def _opensmile_version() -> str:
 
 def _cache_path(path, feature_set: str, cache_dir: Path) -> Path:
     key = hashlib.sha256(
-        f"{_file_hash(path)}|{feature_set}|{_opensmile_version()}|{OPENSMILE_SR}|{OFFSET}|{DURATION}".encode()
+        f"{sha256_file(path)}|{feature_set}|{_opensmile_version()}|{OPENSMILE_SR}|{OFFSET}|{DURATION}".encode()
     ).hexdigest()[:32]
     return cache_dir / feature_set / f"{key}.npy"
 
@@ -96,7 +89,7 @@ def _one_version(args) -> np.ndarray:
     path, rid, version, seed, feature_set, cache_dir = args
     if version == "original":
         return _one((path, feature_set, cache_dir))
-    key = hashlib.sha256(f"{_file_hash(path)}|{rid}|{version}|{seed}|{feature_set}|{_opensmile_version()}|"
+    key = hashlib.sha256(f"{sha256_file(path)}|{rid}|{version}|{seed}|{feature_set}|{_opensmile_version()}|"
                          f"{OPENSMILE_SR}|{OFFSET}|{DURATION}|paper-augment".encode()).hexdigest()[:32]
     cp = cache_dir / feature_set / "versions" / f"{key}.npy"
     if cp.exists():

@@ -32,7 +32,6 @@ Example
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import stat
@@ -45,6 +44,7 @@ from pathlib import Path, PurePosixPath
 from typing import Mapping
 
 from . import config
+from .hashing import sha256_file  # noqa: F401  (re-exported: download.sha256_file)
 
 __all__ = ["URLS", "MANIFEST_DIR", "UnsafeArchiveError", "VerifyReport", "read_manifest", "manifest_names",
            "url_for", "safe_extract", "download", "download_archive", "download_cremad", "verify", "sha256_file"]
@@ -81,15 +81,6 @@ def url_for(name: str, url: str | None = None) -> str:
         raise ValueError(f"{name} cannot be downloaded directly (its licence requires registration).\n"
                          f"{how_to_get(name)}")
     return URLS[name]
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    """Hex SHA-256 of a file (read in 1 MiB chunks)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def read_manifest(name_or_path: str | os.PathLike) -> dict[str, tuple[str, int]]:

@@ -36,7 +36,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .model import ChannelAttention, PaperNet, SpatialAttention
+from .model import ChannelAttention, PaperNet, SpatialAttention, apply_attention
 
 __all__ = ["EfficientSER", "paper_text_model", "build_model", "MODEL_PRESETS", "frame_features",
            "Standardizer", "TrainConfig", "TrainResult", "train", "predict", "count_params", "count_macs",
@@ -111,14 +111,7 @@ class EfficientSER(nn.Module):
         if x.dim() != 3 or x.shape[1] != self.in_channels:
             raise ValueError(f"expected input (batch, {self.in_channels}, frames), got {tuple(x.shape)}")
         x = self.blocks(self.stem(x))
-        att = {}
-        if self.channel_att is not None:
-            x, w = self.channel_att(x)
-            att["channel"] = w.detach()
-        if self.spatial_att is not None:
-            x, w = self.spatial_att(x)
-            att["spatial"] = w.detach()
-        self.last_attention = att
+        x, self.last_attention = apply_attention(x, self.channel_att, self.spatial_att)
         x = torch.cat([x.mean(2), x.amax(2)], dim=1)
         return self.out(self.dropout(x))
 

@@ -39,6 +39,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .hashing import sha256_file
 from .augment import (NOISE_FACTOR, PAPER_VERSIONS, PITCH_STEPS, check_signal, check_sr,
                       paper_versions, version_rng)
 
@@ -539,21 +540,11 @@ def clip_versions(path, recording_id: str | None = None, versions: Sequence[str]
 
 
 # ============================================================================ cache
-_HASH_MEMO: dict[tuple, str] = {}
 
 
 def file_sha256(path) -> str:
-    """SHA-256 of a file's bytes (memoised per process on path, size and mtime)."""
-    p = Path(path)
-    st = p.stat()
-    memo_key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
-    if memo_key not in _HASH_MEMO:
-        h = hashlib.sha256()
-        with open(p, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        _HASH_MEMO[memo_key] = h.hexdigest()
-    return _HASH_MEMO[memo_key]
+    """SHA-256 of a file's bytes (memoised per process): :func:`ser_lib.hashing.sha256_file`."""
+    return sha256_file(path)
 
 
 @functools.lru_cache(maxsize=1)

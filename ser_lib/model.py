@@ -48,7 +48,7 @@ from torch import nn
 import torch.nn.functional as F
 
 __all__ = [
-    "ChannelAttention", "SpatialAttention", "PaperNet", "keras_param_count", "paper_param_formula",
+    "ChannelAttention", "SpatialAttention", "apply_attention", "PaperNet", "keras_param_count", "paper_param_formula",
     "layer_table", "PAPER_CODE", "PAPER_TEXT", "BATCH_SIZE_CODE", "variant_config",
 ]
 
@@ -177,6 +177,23 @@ class SpatialAttention(nn.Module):
 # --------------------------------------------------------------------------------------------
 # The network
 # --------------------------------------------------------------------------------------------
+def apply_attention(x: torch.Tensor, channel_att: "ChannelAttention | None",
+                    spatial_att: "SpatialAttention | None") -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Channel attention, then spatial attention (CBAM order), each optional.
+
+    ``x``: (B, C, L). Returns the rescaled features and the weights that were applied
+    (detached): ``'channel'`` (B, C) and ``'spatial'`` (B, L), for the attention chapter.
+    """
+    att: dict[str, torch.Tensor] = {}
+    if channel_att is not None:
+        x, w = channel_att(x)
+        att["channel"] = w.detach()
+    if spatial_att is not None:
+        x, w = spatial_att(x)
+        att["spatial"] = w.detach()
+    return x, att
+
+
 class PaperNet(nn.Module):
     """The released code's 1-D CNN with CBAM attention (see the module docstring).
 
@@ -307,14 +324,7 @@ class PaperNet(nn.Module):
                              f"got {tuple(x.shape)}")
         for block in self.blocks:
             x = block(x)
-        att = {}
-        if self.channel_att is not None:
-            x, w = self.channel_att(x)
-            att["channel"] = w.detach()
-        if self.spatial_att is not None:
-            x, w = self.spatial_att(x)
-            att["spatial"] = w.detach()
-        self.last_attention = att
+        x, self.last_attention = apply_attention(x, self.channel_att, self.spatial_att)
         return x
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
