@@ -109,6 +109,7 @@ class CorpusData:
 
     def describe(self) -> dict:
         return {"corpus": self.corpus, "root": self.root, "checksum": self.checksum,
+                "checksum_of": "sorted file names and their bytes (ser_lib.results.data_checksum)",
                 "n_recordings": int(len(self.table)), "n_rows": int(len(self.meta)),
                 "n_speakers": int(self.table["speaker"].nunique()), "labels": list(self.labels),
                 "class_counts": self.table["emotion"].value_counts().to_dict(),
@@ -214,7 +215,7 @@ def load_corpus(corpus: str, data_root=None, *, max_files: int | None = None, n_
     pos = {e: i for i, e in enumerate(labels)}
     y = meta["emotion"].map(pos).to_numpy(np.int64)
     data = CorpusData(corpus=corpus, table=table, meta=meta.reset_index(drop=True), frames=frames, labels=labels,
-                      y=y, checksum=data_checksum(table["path"], content=False), root=str(root))
+                      y=y, checksum=data_checksum(table["path"]), root=str(root))
     _CACHE[key] = data
     return data
 

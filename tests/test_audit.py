@@ -85,6 +85,7 @@ def test_audit_grid_synthetic(tmp_path, synthetic_root):
     rec = json.loads((tmp_path / "synthetic__speaker__efficient__seed0.json").read_text())
     assert rec["metrics"]["leakage_mean"] == 0.0
     assert "checksum" in rec["data"] and rec["provenance"]["git"]
+    assert "bytes" in rec["data"]["checksum_of"]  # content, not just file names
     assert np.asarray(rec["metrics"]["confusion"]).sum() == sum(f["n_test"] for f in rec["metrics"]["folds"])
     paper = df[(df.protocol == "paper") & (df.model == "efficient")]
     assert paper.leakage.iloc[0] > 0.5
