@@ -410,7 +410,7 @@ def collect(results_dir=DEFAULT_RESULTS_DIR, *, corpora: Iterable[str] | None = 
     """One row per (corpus, protocol, model, seed, augment, fold) from the results files.
 
     Columns: corpus, protocol, model, seed, augment, fold, uar, accuracy, macro_f1, leakage,
-    n_test, n_train, wall_time_s (of the whole configuration), file.
+    n_test, n_train, wall_time_s (of the whole configuration), torch_threads (of that run), file.
     """
     rows = []
     for p in sorted(Path(results_dir).glob("*.json")):
@@ -423,10 +423,28 @@ def collect(results_dir=DEFAULT_RESULTS_DIR, *, corpora: Iterable[str] | None = 
                          "seed": par["seed"], "augment": par.get("augment", True), "fold": f["fold"],
                          "uar": f["uar"], "accuracy": f["accuracy"], "macro_f1": f["macro_f1"],
                          "leakage": f["leakage"], "n_test": f["n_test"], "n_train": f["n_train"],
-                         "wall_time_s": rec.get("wall_time_s"), "file": p.name})
+                         "wall_time_s": rec.get("wall_time_s"),
+                         "torch_threads": rec.get("provenance", {}).get("hardware", {}).get("torch_threads"),
+                         "file": p.name})
     cols = ["corpus", "protocol", "model", "seed", "augment", "fold", "uar", "accuracy", "macro_f1", "leakage",
-            "n_test", "n_train", "wall_time_s", "file"]
+            "n_test", "n_train", "wall_time_s", "torch_threads", "file"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def grid_times(df: pd.DataFrame, headline_models: Sequence[str] = HEADLINE_MODELS) -> pd.DataFrame:
+    """Wall time of the stored runs, per grid and model (minutes, summed over corpora, protocols, seeds).
+
+    ``grid`` is ``"headline"`` for ``headline_models`` with augmentation, ``"ablation"`` for every
+    other configuration. Columns: configurations, torch threads (as recorded), wall time (min).
+    The headline total is the figure to compare with the one-hour target.
+    """
+    runs = df.drop_duplicates("file").copy()
+    runs["grid"] = np.where(runs["model"].isin(list(headline_models)) & runs["augment"], "headline", "ablation")
+    g = runs.groupby(["grid", "model", "augment"]).agg(
+        configurations=("file", "count"),
+        torch_threads=("torch_threads", lambda t: ",".join(str(int(x)) for x in sorted(set(t.dropna())))),
+        minutes=("wall_time_s", lambda w: round(float(w.sum()) / 60.0, 1)))
+    return g.rename(columns={"torch_threads": "torch threads", "minutes": "wall time (min)"})
 
 
 def summary_table(df: pd.DataFrame, value: str = "uar", *, models: Sequence[str] | None = None,
