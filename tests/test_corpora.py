@@ -31,7 +31,7 @@ def _scan(name, root, **kw):
 # ----------------------------------------------------------------- real data
 @pytest.mark.real
 @pytest.mark.parametrize("name,n,n_spk,emotions", [
-    ("emodb", 339, 10, {"angry", "happy", "neutral", "sad"}),
+    ("emodb", 535, 10, {"angry", "boredom", "disgust", "fear", "happy", "neutral", "sad"}),
     ("savee", 480, 4, {"angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"}),
     ("emovo", 588, 6, {"angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"}),
     ("ravdess", 1440, 24, {"angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"}),

@@ -223,7 +223,9 @@ def test_verify_real_transcodes(real_root):
     rep = download.verify("ravdess", folder, hashes=False)
     assert len(rep.transcoded) == 1440 and rep.complete and not rep.extra
     rep = download.verify("emodb", corpora.locate("emodb", real_root), hashes=False)
-    assert len(rep.transcoded) == 339 and len(rep.missing) == 196 and not rep.complete
+    assert rep.n_expected == 535 and len(rep.transcoded) == 535
+    assert rep.missing == [] and rep.altered == [] and rep.extra == [] and rep.complete
+    assert "missing 0, altered 0" in rep.summary() and "=> complete" in rep.summary()
 
 
 def test_registration_corpora_cannot_be_downloaded():
