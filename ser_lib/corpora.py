@@ -22,6 +22,7 @@ Command line::
     python -m ser_lib.corpora how-to savee      # how to obtain one
     python -m ser_lib.corpora download emodb    # direct download where the licence allows
     python -m ser_lib.corpora verify ravdess    # check a copy file by file against the manifest
+    python -m ser_lib.corpora import tess SRC   # rebuild the official layout from any copy (by sha256)
 
 Example
 -------
@@ -540,7 +541,7 @@ def _status(root) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``status``, ``how-to NAME``, ``download NAME``, ``verify NAME`` (see module docstring)."""
+    """Command line: ``status``, ``how-to NAME``, ``download NAME``, ``verify NAME``, ``import NAME SRC``."""
     import argparse
 
     ap = argparse.ArgumentParser(prog="python -m ser_lib.corpora", description=__doc__.split("\n\n")[0])
@@ -550,7 +551,12 @@ def main(argv: list[str] | None = None) -> int:
     for cmd in ("how-to", "download", "verify"):
         p = sub.add_parser(cmd)
         p.add_argument("name", choices=[n for n in CORPORA if n != "synthetic"])
+    from . import corpus_import  # imported here: corpus_import imports this module's neighbours
+
+    corpus_import.add_parser(sub)
     args = ap.parse_args(argv)
+    if args.cmd == "import":
+        return corpus_import.run_cli(args)
     if args.cmd == "status":
         return _status(args.root)
     if args.cmd == "how-to":
