@@ -262,7 +262,9 @@ CORPORA: dict[str, Corpus] = {
             "      <data root>/tess/OAF_angry/OAF_back_angry.wav\n"
             "   (folder names in any case, e.g. OAF_Fear, YAF_pleasant_surprised; one wrapper folder such as\n"
             "   'TESS Toronto emotional speech set data/' is fine).\n"
-            "3. Check it: python -m ser_lib.corpora verify tess   (expects 2800 files, hashes from the manifest)"),
+            "3. Check it: python -m ser_lib.corpora verify tess   (expects 2800 files, hashes from the manifest)\n"
+            "A copy with other file names or folders (e.g. a public git mirror) is restored to this layout,\n"
+            "file by file by SHA-256: python -m ser_lib.corpora import tess <folder>"),
         parser=_parse_tess),
     "emodb": Corpus(
         name="emodb", title="Berlin Database of Emotional Speech (EMO-DB)", cite="burkhardt2005emodb",

@@ -64,6 +64,25 @@ def test_real_flac_equals_librosa(real_root):
             _close(y, ref)
 
 
+@pytest.mark.real
+def test_real_tess_quirks_load(real_root):
+    """TESS's originals: two AIFF files behind a .wav name and one 96 kHz header (skipped without TESS)."""
+    from ser_lib import corpora
+
+    folder = corpora.locate("tess", real_root)
+    if folder is None:
+        pytest.skip("tess absent")
+    quirks = {"YAF_angry/YAF_germ_angry.wav": ("AIFF", 24414), "YAF_fear/YAF_neat_fear.wav": ("AIFF", 24414),
+              "OAF_Fear/OAF_food_fear.wav": ("WAV", 96000)}
+    for rel, (fmt, rate) in quirks.items():
+        f = folder / rel
+        assert (sf.info(f).format, sf.info(f).samplerate) == (fmt, rate)
+        y, sr = audio.load(f)
+        ref, ref_sr = librosa.load(f)
+        assert sr == ref_sr == 22050
+        _close(y, ref)
+
+
 def test_load_clip_pads_and_reports(tmp_path):
     p = tmp_path / "short.wav"
     sf.write(p, _tone(16000, 1.5), 16000)

@@ -35,6 +35,7 @@ def _scan(name, root, **kw):
     ("savee", 480, 4, {"angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"}),
     ("emovo", 588, 6, {"angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"}),
     ("ravdess", 1440, 24, {"angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"}),
+    ("tess", 2800, 2, {"angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"}),
 ])
 def test_real_corpora(real_root, name, n, n_spk, emotions):
     if corpora.locate(name, real_root) is None:
