@@ -1,0 +1,141 @@
+"""The fast training step computes what the straightforward one does, and checkpoints are safe."""
+import os
+import pickle
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from ser_lib import checkpoints
+from ser_lib.model import PaperNet
+from ser_lib.train import add_l2_gradient, fit, make_adam, set_seed
+
+
+def _reference_steps(model, X, y, n_steps, lr, weight_l2, batch):
+    """The textbook step: L2 in the graph, per-parameter Adam loop."""
+    opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.999), eps=1e-7, foreach=False)
+    losses = []
+    for i in range(n_steps):
+        xb, yb = X[i * batch:(i + 1) * batch], y[i * batch:(i + 1) * batch]
+        torch.manual_seed(100 + i)
+        loss = F.cross_entropy(model(xb), yb) + weight_l2 * model.l2_penalty()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+def _fast_steps(model, X, y, n_steps, lr, weight_l2, batch):
+    opt = make_adam(model.parameters(), lr, torch.device("cpu"))
+    weights = model.regularized_weights()
+    losses = []
+    for i in range(n_steps):
+        xb, yb = X[i * batch:(i + 1) * batch], y[i * batch:(i + 1) * batch]
+        torch.manual_seed(100 + i)
+        loss = F.cross_entropy(model(xb), yb)
+        opt.zero_grad()
+        loss.backward()
+        pen = add_l2_gradient(weights, weight_l2)
+        opt.step()
+        losses.append(loss.item() + pen)
+    return losses
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.2])
+def test_fast_step_equals_reference(dropout):
+    """Same losses and weights after several steps (float32 tolerance), dropout included (same seeds)."""
+    rng = np.random.default_rng(0)
+    X = torch.from_numpy(rng.normal(size=(5 * 8, 1, 64)).astype(np.float32))
+    y = torch.from_numpy(rng.integers(0, 4, 5 * 8))
+    set_seed(3)
+    a = PaperNet(64, 4, filters=32, dense_units=16, dropout=dropout)
+    b = PaperNet(64, 4, filters=32, dense_units=16, dropout=dropout)
+    b.load_state_dict(a.state_dict())
+    la = _reference_steps(a, X, y, 5, 1e-3, 1e-3, 8)
+    lb = _fast_steps(b, X, y, 5, 1e-3, 1e-3, 8)
+    np.testing.assert_allclose(la, lb, rtol=1e-5)
+    for (k, wa), (_, wb) in zip(a.state_dict().items(), b.state_dict().items()):
+        torch.testing.assert_close(wa, wb, rtol=1e-4, atol=1e-6, msg=k)
+    # the weights moved: the comparison is not between two untouched models
+    assert not torch.equal(a.dense.weight, PaperNet(64, 4, filters=32, dense_units=16).dense.weight)
+
+
+def test_l2_gradient_matches_autograd():
+    set_seed(0)
+    m = PaperNet(40, 3, filters=8, dense_units=8)
+    ws = m.regularized_weights()
+    pen = 1e-3 * m.l2_penalty()
+    pen.backward()
+    expect = [w.grad.clone() for w in ws]
+    for w in ws:
+        w.grad.zero_()
+    got = add_l2_gradient(ws, 1e-3)
+    assert got == pytest.approx(pen.item(), rel=1e-6)
+    for e, w in zip(expect, ws):
+        torch.testing.assert_close(w.grad, e)
+
+
+# ------------------------------------------------------------------------------ checkpoints
+def _toy(n=40, L=40, k=3):
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(n, L)).astype(np.float32), rng.integers(0, k, n)
+
+
+def _small():
+    set_seed(1)
+    return PaperNet(40, 3, filters=8, dense_units=8)
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.system, ("touch pwned-by-checkpoint",))
+
+
+def test_crafted_pickle_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "last.pt"
+    torch.save({"model": {}, "payload": _Evil()}, path)
+    with pytest.raises(checkpoints.CheckpointError, match="last.pt.*refused"):
+        checkpoints.load(path)
+    assert not (tmp_path / "pwned-by-checkpoint").exists()
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 truncated", pickle.dumps([1, 2])])
+def test_bad_checkpoint_names_the_file(tmp_path, content):
+    path = tmp_path / "last.pt"
+    path.write_bytes(content)
+    with pytest.raises(checkpoints.CheckpointError, match=r"last\.pt.*(Delete|delete)"):
+        checkpoints.load(path)
+
+
+def test_truncated_last_falls_back_to_previous(tmp_path):
+    X, y = _toy()
+    kw = dict(batch_size=8, lr=1e-3, progress=False, checkpoint_dir=tmp_path)
+    fit(_small(), X, y, epochs=2, **kw)
+    assert (tmp_path / "last.prev.pt").exists()
+    data = (tmp_path / "last.pt").read_bytes()
+    (tmp_path / "last.pt").write_bytes(data[: len(data) // 2])
+    with pytest.warns(UserWarning, match="previous checkpoint"):
+        h = fit(_small(), X, y, epochs=3, **kw)
+    assert h.resumed_from == 1 and h.epochs_run == 3
+
+
+def test_all_checkpoints_corrupt_starts_over(tmp_path):
+    X, y = _toy()
+    kw = dict(batch_size=8, lr=1e-3, progress=False, checkpoint_dir=tmp_path)
+    (tmp_path / "last.pt").write_bytes(b"junk")
+    with pytest.warns(UserWarning, match="starting over"):
+        h = fit(_small(), X, y, epochs=1, **kw)
+    assert h.resumed_from == 0 and h.epochs_run == 1
+    ck = checkpoints.load(tmp_path / "last.pt")  # the new one is readable with weights_only=True
+    assert ck["epoch"] == 1 and isinstance(ck["rng"]["torch"], torch.Tensor)
+
+
+def test_rng_roundtrip():
+    import random
+    state = checkpoints.get_rng()
+    a = (random.random(), np.random.rand(), torch.rand(1).item())
+    checkpoints.set_rng(state)
+    assert (random.random(), np.random.rand(), torch.rand(1).item()) == a
