@@ -14,6 +14,13 @@ Usage examples::
     python scripts/reproduce_all.py --corpora emodb,savee --threads 1 --max-minutes emodb=15,savee=15
     python scripts/reproduce_all.py --max-minutes none                # the paper's full 100 epochs (GPU advised)
     python scripts/reproduce_all.py --corpora emodb --max-minutes 0   # re-render a page from its checkpoint, no training
+    python scripts/reproduce_all.py --queue --chunk-minutes 30        # the long-run queue (below)
+
+The long-run queue (``--queue``): corpora in order of cost (EMO-DB, SAVEE, EMOVO, RAVDESS, TESS, CREMA-D),
+each trained in chunks of ``--chunk-minutes`` until its checkpoint holds ``--epochs`` epochs (the paper's
+100); after every chunk the page and the results file are re-rendered from the checkpoint and history,
+so they always show how far the run got. Interrupt it at any time: the next call resumes each corpus
+from its last finished epoch (checkpoints under ``$SER_CACHE_DIR``, outside the work tree).
 """
 from __future__ import annotations
 
@@ -107,6 +114,36 @@ def run_one(corpus: str, minutes: float | None, args) -> dict:
     return {"corpus": corpus, "ok": True, "seconds": time.perf_counter() - t}
 
 
+def epochs_done(corpus: str, args) -> int:
+    """Epochs recorded in the corpus's results file (0 when there is none or it is another run's)."""
+    path = (Path(args.results_dir) if args.results_dir else RESULTS) / f"{corpus}.json"
+    try:
+        rec = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return 0
+    p = rec.get("params", {})
+    if p.get("init") != args.init or p.get("variant") != args.variant or p.get("seed") != args.seed:
+        return 0
+    return int(rec.get("epochs_run") or 0)
+
+
+def run_queue(todo: list[str], args) -> list[dict]:
+    """Train each corpus in chunks until it has ``args.epochs`` epochs; re-render after every chunk."""
+    summary = []
+    for corpus in todo:
+        failures = 0
+        while epochs_done(corpus, args) < args.epochs and failures < 2:
+            before = epochs_done(corpus, args)
+            res = run_one(corpus, args.chunk_minutes, args)
+            summary.append(res)
+            if not res["ok"]:
+                failures += 1
+            elif epochs_done(corpus, args) <= before:
+                failures += 1  # no progress (should not happen: every chunk runs >= 1 epoch)
+            print(f"=== queue: {corpus} at {epochs_done(corpus, args)}/{args.epochs} epochs", flush=True)
+    return summary
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpora", default=None, help="comma-separated (default: every corpus present)")
@@ -117,13 +154,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n-jobs", type=int, default=1, help="feature-extraction processes (default 1)")
     ap.add_argument("--epochs", type=int, default=100)
     ap.add_argument("--variant", default="code", choices=["code", "text"])
-    ap.add_argument("--init", default="torch", choices=["keras", "torch"])
+    ap.add_argument("--init", default="keras", choices=["keras", "torch"])
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--data-root", default=None)
     ap.add_argument("--max-files", type=int, default=None, help="smoke tests only: files per corpus")
     ap.add_argument("--pages-dir", default=None, help=f"where the executed pages go (default {PAGES.relative_to(REPO)})")
     ap.add_argument("--results-dir", default=None, help=f"results JSON folder (default {RESULTS.relative_to(REPO)})")
+    ap.add_argument("--queue", action="store_true",
+                    help="long-run queue: train each corpus in chunks until --epochs, re-rendering after each chunk")
+    ap.add_argument("--chunk-minutes", type=float, default=30.0, help="queue: training minutes per chunk")
     args = ap.parse_args(argv)
 
     from ser_lib import corpora as corp
@@ -140,8 +180,11 @@ def main(argv: list[str] | None = None) -> int:
     if not todo:
         print("no corpus to run: set SER_DATA_ROOT (present: none)", flush=True)
         return 1
-    minutes = parse_minutes(args.max_minutes, todo)
-    summary = [run_one(c, minutes[c], args) for c in todo]
+    if args.queue:
+        summary = run_queue(todo, args)
+    else:
+        minutes = parse_minutes(args.max_minutes, todo)
+        summary = [run_one(c, minutes[c], args) for c in todo]
     print("\nsummary:")
     for s in summary:
         print(f"  {s['corpus']:8s} {'ok' if s['ok'] else 'FAILED':6s} {s['seconds']:7.0f} s")
