@@ -48,7 +48,7 @@ from torch import nn
 import torch.nn.functional as F
 
 __all__ = [
-    "ChannelAttention", "SpatialAttention", "apply_attention", "PaperNet", "keras_param_count", "paper_param_formula",
+    "ChannelAttention", "SpatialAttention", "KerasDropout", "apply_attention", "PaperNet", "keras_param_count", "paper_param_formula",
     "layer_table", "PAPER_CODE", "PAPER_TEXT", "BATCH_SIZE_CODE", "variant_config",
 ]
 
@@ -112,6 +112,32 @@ class KerasNoOpPool(nn.Identity):
 
     def extra_repr(self) -> str:
         return "MaxPool1D(pool_size=1, strides=1) == identity"
+
+
+class KerasDropout(nn.Module):
+    """Keras's dropout rule: keep an element where ``U[0, 1) >= rate``, scale the kept ones by ``1 / (1 - rate)``.
+
+    The same distribution as ``nn.Dropout(rate)`` (and as Keras, which draws a uniform tensor and
+    compares it with ``rate``), but the mask comes from ``torch.rand_like`` and one comparison,
+    which on the CPU costs about half of ``bernoulli_`` (33 vs 73 ms for a ``(16, 256, 2364)`` map on
+    2 threads). Identity in eval mode or with ``rate == 0``. Draws from torch's global generator, so
+    ``torch.manual_seed`` makes the masks reproducible.
+    """
+
+    def __init__(self, rate: float):
+        super().__init__()
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"rate must be in [0, 1), got {rate}")
+        self.rate = float(rate)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.rate == 0.0:
+            return x
+        mask = torch.rand_like(x).ge_(self.rate).mul_(1.0 / (1.0 - self.rate))
+        return x * mask
+
+    def extra_repr(self) -> str:
+        return f"rate={self.rate}"
 
 
 def _keras_bn(num_features: int) -> nn.BatchNorm1d:
@@ -268,7 +294,7 @@ class PaperNet(nn.Module):
             layers = OrderedDict(conv=nn.Conv1d(c_in, filters, kernel_size), relu=nn.ReLU(),
                                  bn=_keras_bn(filters), pool=KerasNoOpPool())
             if i == n_blocks - 1:
-                layers["dropout"] = nn.Dropout(dropout)
+                layers["dropout"] = KerasDropout(dropout)
             blocks.append(nn.Sequential(layers))
             c_in = filters
         self.blocks = nn.ModuleList(blocks)

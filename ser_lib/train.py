@@ -48,6 +48,7 @@ from torch import nn
 import torch.nn.functional as F
 
 from . import checkpoints
+from .speed import retain_freed_memory
 
 __all__ = ["set_seed", "fit", "predict_proba", "predict", "History", "resolve_device", "uar",
            "load_checkpoint", "add_l2_gradient", "make_adam"]
@@ -284,6 +285,8 @@ def fit(model: nn.Module, X_train, y_train, X_val=None, y_val=None, *, epochs: i
         raise ValueError("need at least 2 training rows")
     dev = resolve_device(device)
     model.to(dev)
+    if dev.type == "cpu":
+        retain_freed_memory()  # large activations: avoid page faults (ser_lib.speed); same numbers
 
     n_classes = int(yt.max().item()) + 1
     if has_val:

@@ -139,3 +139,29 @@ def test_rng_roundtrip():
     a = (random.random(), np.random.rand(), torch.rand(1).item())
     checkpoints.set_rng(state)
     assert (random.random(), np.random.rand(), torch.rand(1).item()) == a
+
+
+def test_keras_dropout_rule():
+    from ser_lib.model import KerasDropout
+
+    d = KerasDropout(0.2)
+    x = torch.ones(200_000, requires_grad=True)
+    torch.manual_seed(0)
+    y = d(x)
+    kept = y.detach() != 0
+    assert abs(kept.float().mean().item() - 0.8) < 0.005            # keep probability 1 - rate
+    torch.testing.assert_close(y.detach()[kept], torch.full((int(kept.sum()),), 1.25))
+    y.sum().backward()
+    torch.testing.assert_close(x.grad, y.detach())                   # gradient = mask * scale
+    torch.manual_seed(0)
+    torch.testing.assert_close(d(x.detach()), y.detach())           # reproducible under a seed
+    d.eval()
+    assert torch.equal(d(x.detach()), x.detach())                    # identity in eval mode
+    with pytest.raises(ValueError):
+        KerasDropout(1.0)
+
+
+def test_retain_freed_memory_is_idempotent():
+    from ser_lib.speed import retain_freed_memory
+
+    assert retain_freed_memory() == retain_freed_memory()

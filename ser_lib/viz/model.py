@@ -135,7 +135,7 @@ def architecture_diagram(table, *, title: str = "PaperNet (released code)"):
 
     rows = []
     for _, r in table.iterrows():
-        if r["type"] in ("ReLU", "KerasNoOpPool", "Dropout", "MaxPool1d"):
+        if r["type"] in ("ReLU", "KerasNoOpPool", "Dropout", "KerasDropout", "MaxPool1d"):
             continue
         rows.append(r)
     fig, ax = plt.subplots(figsize=(7, 0.62 * (len(rows) + 1)))

@@ -1,0 +1,133 @@
+"""Training step of the faithful replica: before and after the fast path, against its convolutions alone.
+
+Prints, measured in one run on the same machine (each mode in its own process, because the memory
+setting of :mod:`ser_lib.speed` is process-wide):
+
+- ``straightforward``: the textbook step: L2 penalty built into the autograd graph, Adam's
+  per-parameter loop, ``nn.Dropout``, glibc's default ``malloc``;
+- ``fast``: what :func:`ser_lib.train.fit` runs: L2 gradient added in place, fused Adam,
+  :class:`ser_lib.model.KerasDropout`, freed memory retained (:func:`ser_lib.speed.retain_freed_memory`);
+- in each process, the two convolutions alone at the same shapes (Conv1d 1->256 forward + weight
+  gradient, Conv1d 256->256 forward + input and weight gradients), interleaved with the steps;
+- samples/s, seconds per step, and the ratios step / convolutions and fast / straightforward.
+
+Usage: python benchmarks/bench_training.py [--threads 2] [--batch 16] [--length 2376] [--steps 6]
+       [--out results/bench_training.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _measure(mode: str, threads: int, batch: int, length: int, steps: int, classes: int = 7) -> dict:
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    from ser_lib.model import PaperNet
+    from ser_lib.train import add_l2_gradient, make_adam, set_seed
+
+    torch.set_num_threads(threads)
+    if mode == "fast":
+        from ser_lib.speed import retain_freed_memory
+        retain_freed_memory()
+    set_seed(0)
+    model = PaperNet(length, classes)
+    if mode == "straightforward":
+        model.blocks[-1].dropout = nn.Dropout(model.config["dropout"])
+        opt = torch.optim.Adam(model.parameters(), lr=1e-5, betas=(0.9, 0.999), eps=1e-7, foreach=False)
+    else:
+        opt = make_adam(model.parameters(), 1e-5, torch.device("cpu"))
+    weights = model.regularized_weights()
+    x = torch.randn(batch, 1, length)
+    y = torch.randint(0, classes, (batch,))
+    model.train()
+
+    def step() -> None:
+        loss = F.cross_entropy(model(x), y)
+        if mode == "straightforward":
+            loss = loss + 1e-3 * model.l2_penalty()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if mode == "fast":
+            add_l2_gradient(weights, 1e-3)
+        opt.step()
+
+    c1 = nn.Conv1d(1, 256, 7)
+    c2 = nn.Conv1d(256, 256, 7)
+    h = torch.randn(batch, 256, length - 6, requires_grad=True)
+
+    def convs() -> None:
+        a = c1(x)
+        a.backward(torch.ones_like(a))
+        b = c2(h)
+        b.backward(torch.ones_like(b))
+        c1.zero_grad(set_to_none=True)
+        c2.zero_grad(set_to_none=True)
+        h.grad = None
+
+    for _ in range(2):  # warm-up
+        step()
+        convs()
+    t_step, t_conv = [], []
+    for _ in range(steps):  # interleaved, so that both see the same machine state
+        t0 = time.perf_counter()
+        step()
+        t_step.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        convs()
+        t_conv.append(time.perf_counter() - t0)
+    import statistics as st
+    s, c = st.median(t_step), st.median(t_conv)
+    return {"mode": mode, "step_s": s, "convs_s": c, "samples_per_s": batch / s, "step_over_convs": s / c,
+            "step_s_all": t_step, "convs_s_all": t_conv}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--length", type=int, default=2376)
+    ap.add_argument("--steps", type=int, default=6)
+    ap.add_argument("--out", default=None, help="also write a results JSON (e.g. results/bench_training.json)")
+    ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.child:
+        print(json.dumps(_measure(a.child, a.threads, a.batch, a.length, a.steps)))
+        return 0
+
+    res = {}
+    for mode in ("straightforward", "fast"):
+        env = dict(os.environ, SER_NO_MALLOPT="1" if mode == "straightforward" else "")
+        out = subprocess.run([sys.executable, __file__, "--child", mode, "--threads", str(a.threads),
+                              "--batch", str(a.batch), "--length", str(a.length), "--steps", str(a.steps)],
+                             env=env, cwd=REPO, capture_output=True, text=True, check=True)
+        res[mode] = json.loads(out.stdout.strip().splitlines()[-1])
+        r = res[mode]
+        print(f"{mode:16s} step {r['step_s']:.3f} s ({r['samples_per_s']:.1f} samples/s) | convolutions alone "
+              f"{r['convs_s']:.3f} s | step / convolutions {r['step_over_convs']:.2f}")
+    speedup = res["fast"]["samples_per_s"] / res["straightforward"]["samples_per_s"]
+    print(f"fast / straightforward: {speedup:.2f}x samples/s "
+          f"(batch {a.batch}, input length {a.length}, {a.threads} threads, median of {a.steps} steps)")
+    if a.out:
+        sys.path.insert(0, str(REPO))
+        from ser_lib.results import write_results
+
+        write_results(a.out, params={"threads": a.threads, "batch": a.batch, "input_length": a.length,
+                                     "steps": a.steps},
+                      metrics={**{f"{m}_{k}": v for m, r in res.items() for k, v in r.items() if k != "mode"},
+                               "speedup": speedup}, wall_time_s=0.0, data={"synthetic_input": True})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(REPO))
+    sys.exit(main())
