@@ -132,12 +132,13 @@ def run_queue(todo: list[str], args) -> list[dict]:
     summary = []
     for corpus in todo:
         failures = 0
-        while epochs_done(corpus, args) < args.epochs and failures < 2:
+        while epochs_done(corpus, args) < args.epochs and failures < 4:
             before = epochs_done(corpus, args)
             res = run_one(corpus, args.chunk_minutes, args)
             summary.append(res)
             if not res["ok"]:
                 failures += 1
+                time.sleep(60)  # e.g. a module being edited: try again, resuming from the checkpoint
             elif epochs_done(corpus, args) <= before:
                 failures += 1  # no progress (should not happen: every chunk runs >= 1 epoch)
             print(f"=== queue: {corpus} at {epochs_done(corpus, args)}/{args.epochs} epochs", flush=True)
