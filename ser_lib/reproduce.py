@@ -19,6 +19,11 @@ code"):
 We report accuracy as the paper does, and also UAR and macro-F1, the confusion matrix, the
 per-class report, and the leakage of the split. Runs shorter than 100 epochs are flagged
 (``shortfall``) everywhere their numbers appear.
+
+Where a run departs from the released code (the 2376-value input vector for every corpus, the
+unreleased log-mel features of RAVDESS/SAVEE/CREMA-D, the attention blocks missing from some
+printouts, PyTorch instead of Keras, ...) is listed by :func:`ser_lib.deviations.deviations`, which
+every reproduction page renders.
 """
 from __future__ import annotations
 

@@ -20,7 +20,8 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-__all__ = ["provenance", "data_checksum", "write_results", "read_results", "Timer", "to_jsonable"]
+__all__ = ["provenance", "cpu_model", "hardware_summary", "data_checksum", "write_results", "read_results", "Timer",
+           "to_jsonable"]
 
 _PACKAGES = ("numpy", "scipy", "librosa", "soundfile", "scikit-learn", "torch", "pandas", "opensmile")
 
@@ -37,6 +38,20 @@ def _git_commit(cwd: Path | None = None) -> dict[str, Any]:
         return {"commit": None, "dirty": None}
 
 
+def cpu_model(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> str | None:
+    """The CPU's model name: the first ``model name`` line of ``/proc/cpuinfo`` (Linux), else
+    ``platform.processor()`` (often empty on Linux), else None."""
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                key, sep, value = line.partition(":")
+                if sep and key.strip().lower() == "model name" and value.strip():
+                    return " ".join(value.split())
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
 def provenance() -> dict[str, Any]:
     """Where and with what a result was produced: git commit, versions, hardware, time (UTC)."""
     versions = {"python": sys.version.split()[0]}
@@ -45,7 +60,7 @@ def provenance() -> dict[str, Any]:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             versions[pkg] = None
-    hw = {"machine": platform.machine(), "processor": platform.processor() or None,
+    hw = {"machine": platform.machine(), "processor": platform.processor() or None, "cpu_model": cpu_model(),
           "cpu_count": os.cpu_count(), "platform": platform.platform()}
     try:
         import torch
@@ -56,6 +71,27 @@ def provenance() -> dict[str, Any]:
         pass
     return {"git": _git_commit(), "versions": versions, "hardware": hw,
             "written_utc": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+def hardware_summary(rec: Mapping[str, Any]) -> str:
+    """One line naming where a results record was computed, for tables: the GPU when the run used
+    CUDA, else the CPU model (or the architecture, for files written before ``cpu_model`` was
+    recorded), the logical CPU count and the torch threads, e.g. ``"Intel(R) Xeon(R) Processor, 2 CPUs,
+    1 torch thread"``. Never a path or host name."""
+    hw = (rec.get("provenance") or {}).get("hardware") or {}
+    params = rec.get("params") or {}
+    device = str(params.get("device") or "cpu")
+    threads = params.get("torch_threads", hw.get("torch_threads"))
+    if device.startswith("cuda") and hw.get("cuda"):
+        return f"GPU {hw['cuda']}"
+    cpu = hw.get("cpu_model") or hw.get("processor") or (f"{hw['machine']} CPU" if hw.get("machine") else "CPU")
+    parts = [cpu]
+    if hw.get("cpu_count"):
+        parts.append(f"{hw['cpu_count']} CPUs")
+    if threads:
+        parts.append(f"{threads} torch thread" + ("s" if int(threads) != 1 else ""))
+    text = ", ".join(parts)
+    return text if device == "cpu" else f"{text} ({device})"
 
 
 def data_checksum(paths: Iterable[str | os.PathLike], *, content: bool = True) -> str:

@@ -31,3 +31,24 @@ def test_write_then_read_results(tmp_path):
     assert {"git", "versions", "hardware"} <= set(rec["provenance"])
     got = read_results("r/*.json", root=tmp_path)
     assert len(got) == 1 and got[0]["_file"] == "r/x.json"
+
+
+def test_cpu_model_from_cpuinfo_and_hardware_summary(tmp_path):
+    from ser_lib.results import cpu_model, hardware_summary, provenance
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R)  Xeon(R) Gold 6338 CPU\n\n"
+                    "processor\t: 1\nmodel name\t: Intel(R) Xeon(R) Gold 6338 CPU\n")
+    assert cpu_model(info) == "Intel(R) Xeon(R) Gold 6338 CPU"
+    assert cpu_model(tmp_path / "missing") in (None, __import__("platform").processor() or None)
+    hw = provenance()["hardware"]
+    assert "cpu_model" in hw and "cuda" in hw
+    rec = {"params": {"device": "cpu", "torch_threads": 1},
+           "provenance": {"hardware": {"machine": "x86_64", "processor": None, "cpu_count": 2}}}
+    assert hardware_summary(rec) == "x86_64 CPU, 2 CPUs, 1 torch thread"  # an old file: no cpu_model
+    rec["provenance"]["hardware"]["cpu_model"] = "Intel(R) Xeon(R) Processor"
+    rec["params"]["torch_threads"] = 2
+    assert hardware_summary(rec) == "Intel(R) Xeon(R) Processor, 2 CPUs, 2 torch threads"
+    rec["params"]["device"] = "cuda"
+    rec["provenance"]["hardware"]["cuda"] = "NVIDIA H100 80GB HBM3"
+    assert hardware_summary(rec) == "GPU NVIDIA H100 80GB HBM3"
