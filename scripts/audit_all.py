@@ -80,6 +80,11 @@ def main(argv=None) -> int:
     print(" ".join(cmd), flush=True)
     t1 = time.perf_counter()
     rc = subprocess.call(cmd)
+    if rc == 0:
+        from ser_lib.config import cache_root
+        from ser_lib.publish import path_replacements, scrub_paths
+
+        scrub_paths(out, path_replacements([REPO], data_root(a.data_root), cache_root()))
     print(f"chapter executed in {time.perf_counter() - t1:.0f} s -> {out}", flush=True)
     return rc
 

@@ -108,8 +108,16 @@ def run_one(corpus: str, minutes: float | None, args) -> dict:
               f"{str(exc)[-1500:]}\n    executed notebook kept in {failed}", flush=True)
         return {"corpus": corpus, "ok": False, "seconds": time.perf_counter() - t, "error": str(exc)[-500:]}
     retitle(tmp, corpus)
+    from ser_lib.config import cache_root, data_root
+    from ser_lib.publish import path_replacements, scrub_paths
+
+    scrub_paths(tmp, path_replacements([REPO, pages.resolve().parent.parent], data_root(args.data_root), cache_root()))
     pages.mkdir(parents=True, exist_ok=True)
     shutil.move(str(tmp), pages / f"{corpus}.ipynb")
+    placeholder = pages / f"{corpus}.md"  # e.g. the CREMA-D page written while its data was missing
+    if placeholder.exists():
+        placeholder.unlink()
+        print(f"=== {corpus}: removed the placeholder page {placeholder.name} (a run now exists)", flush=True)
     print(f"=== {corpus} done in {time.perf_counter() - t:.0f} s -> {pages / f'{corpus}.ipynb'}", flush=True)
     return {"corpus": corpus, "ok": True, "seconds": time.perf_counter() - t}
 
