@@ -13,8 +13,9 @@ Architecture (``PaperNet`` defaults; input ``(batch, 1, L)``)::
     Flatten (length-major, like Keras) -> Dense(64) -> ReLU -> BatchNorm -> Dense(n_classes)
 
 The softmax is left to the loss (``nn.CrossEntropyLoss``). Keras's BatchNormalization
-(``epsilon=1e-3``, ``momentum=0.99``) becomes ``nn.BatchNorm1d(eps=1e-3, momentum=0.01)``
-(PyTorch's momentum is the weight of the *new* batch statistic).
+(``epsilon=1e-3``, ``momentum=0.99``) becomes :class:`KerasBatchNorm1d` (``eps=1e-3, momentum=0.01``:
+PyTorch's momentum is the weight of the *new* batch statistic), which also updates the moving
+variance with the biased batch variance, as Keras does.
 
 L2 regularisation: Keras adds ``1e-3 * sum(w**2)`` to the loss for every layer that has
 ``kernel_regularizer=l2(1e-3)`` — the Conv1D kernels and the Dense(64) kernel (not the biases,
@@ -48,7 +49,7 @@ from torch import nn
 import torch.nn.functional as F
 
 __all__ = [
-    "ChannelAttention", "SpatialAttention", "KerasDropout", "apply_attention", "PaperNet", "keras_param_count", "paper_param_formula",
+    "ChannelAttention", "SpatialAttention", "KerasDropout", "KerasBatchNorm1d", "apply_attention", "PaperNet", "keras_param_count", "paper_param_formula",
     "layer_table", "PAPER_CODE", "PAPER_TEXT", "BATCH_SIZE_CODE", "variant_config",
 ]
 
@@ -140,8 +141,38 @@ class KerasDropout(nn.Module):
         return f"rate={self.rate}"
 
 
+class KerasBatchNorm1d(nn.BatchNorm1d):
+    """``nn.BatchNorm1d`` with Keras's moving-variance update.
+
+    Both frameworks normalise a training batch with its *biased* variance. They differ in the moving
+    variance used at test time: PyTorch updates it with the *unbiased* batch variance
+    (``n / (n - 1)`` times larger, ``n`` = values per channel in the batch), Keras with the biased one.
+    For the Dense(64) layer of the replica, ``n`` is the batch size (16), so PyTorch's test-time
+    variance would be about 6.7 % larger than Keras's. After PyTorch's update this layer removes the
+    difference: ``running_var -= (running_var - (1 - m) * old) / n``, which equals
+    ``(1 - m) * old + m * biased_var`` (``m`` = momentum). The batch statistics, the output and the
+    gradients are those of ``nn.BatchNorm1d``; only the buffer update differs. Keras's
+    ``momentum=0.99`` is PyTorch's ``momentum=0.01``; ``eps=1e-3`` is Keras's default.
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-3, momentum: float = 0.01):
+        super().__init__(num_features, eps=eps, momentum=momentum)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not (self.training and self.track_running_stats) or self.momentum is None:
+            return super().forward(x)
+        old = self.running_var.clone()
+        y = super().forward(x)
+        n = x.numel() // x.shape[1]
+        if n > 1:
+            # a new tensor, not an in-place update: autograd saved the buffer PyTorch just updated
+            with torch.no_grad():
+                self.running_var = self.running_var - (self.running_var - (1.0 - self.momentum) * old) / n
+        return y
+
+
 def _keras_bn(num_features: int) -> nn.BatchNorm1d:
-    return nn.BatchNorm1d(num_features, eps=1e-3, momentum=0.01)
+    return KerasBatchNorm1d(num_features, eps=1e-3, momentum=0.01)
 
 
 # --------------------------------------------------------------------------------------------

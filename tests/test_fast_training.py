@@ -165,3 +165,24 @@ def test_retain_freed_memory_is_idempotent():
     from ser_lib.speed import retain_freed_memory
 
     assert retain_freed_memory() == retain_freed_memory()
+
+
+def test_keras_batchnorm_moving_variance_is_biased():
+    """Keras updates the moving variance with the biased batch variance; output equals nn.BatchNorm1d."""
+    from ser_lib.model import KerasBatchNorm1d
+
+    torch.manual_seed(0)
+    x = torch.randn(16, 64) * 3 + 1
+    kb = KerasBatchNorm1d(64)
+    ref = torch.nn.BatchNorm1d(64, eps=1e-3, momentum=0.01)
+    kb.running_var.fill_(2.0)
+    ref.running_var.fill_(2.0)
+    torch.testing.assert_close(kb(x), ref(x))
+    expect = 0.99 * 2.0 + 0.01 * x.var(0, unbiased=False)
+    torch.testing.assert_close(kb.running_var, expect)
+    assert not torch.allclose(ref.running_var, expect)            # PyTorch's own rule differs
+    torch.testing.assert_close(kb.running_mean, ref.running_mean)
+    x3 = torch.randn(4, 8, 50)                                    # (B, C, L): n = B * L values per channel
+    kb3 = KerasBatchNorm1d(8)
+    kb3(x3)
+    torch.testing.assert_close(kb3.running_var, 0.99 + 0.01 * x3.var((0, 2), unbiased=False))

@@ -139,7 +139,7 @@ def architecture_diagram(table, *, title: str = "PaperNet (released code)"):
             continue
         rows.append(r)
     fig, ax = plt.subplots(figsize=(7, 0.62 * (len(rows) + 1)))
-    colors = {"Conv1d": "#aec7e8", "BatchNorm1d": "#dddddd", "ChannelAttention": "#ffbb78",
+    colors = {"Conv1d": "#aec7e8", "BatchNorm1d": "#dddddd", "KerasBatchNorm1d": "#dddddd", "ChannelAttention": "#ffbb78",
               "SpatialAttention": "#ffbb78", "Linear": "#98df8a"}
     n = len(rows) + 1
     ax.text(0.5, n - 0.5, "input  (L, 1)", ha="center", va="center", fontsize=9, weight="bold")
