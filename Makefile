@@ -9,7 +9,7 @@ SER_DATA_ROOT ?= $(if $(wildcard ../shared/datasets/README.md),$(abspath ../shar
 export SER_DATA_ROOT
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test install notebooks-ci browser-test reproduce audit clean
+.PHONY: book test install notebooks-ci browser-test reproduce queue audit clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ browser-test: $(VENV)/.installed
 
 reproduce: $(VENV)/.installed
 	$(PY) scripts/reproduce_all.py
+
+# The long-run queue: resumable, one chunk at a time (interrupt and re-run at will)
+queue: $(VENV)/.installed
+	$(PY) scripts/reproduce_all.py --queue --chunk-minutes 30 --threads $${THREADS:-2}
 
 audit: $(VENV)/.installed
 	$(PY) scripts/audit_all.py
