@@ -231,7 +231,8 @@ def fit(model: nn.Module, X_train, y_train, X_val=None, y_val=None, *, epochs: i
         lr: float = 1e-5, weight_l2: float = 1e-3, seed: int = 0, device: str = "auto",
         checkpoint_dir: str | os.PathLike | None = None, max_minutes: float | None = None,
         patience: int | None = None, select: str = "last", progress: bool = True,
-        class_weight: str | Sequence[float] | None = None, eval_batch_size: int = 256) -> History:
+        class_weight: str | Sequence[float] | None = None, eval_batch_size: int = 256,
+        mixed_precision: bool = False) -> History:
     """Train ``model`` in place and return its :class:`History`.
 
     Parameters
@@ -261,6 +262,8 @@ def fit(model: nn.Module, X_train, y_train, X_val=None, y_val=None, *, epochs: i
     class_weight : None, ``'balanced'`` (n / (k * count_c)) or one weight per class for the
         cross-entropy.
     eval_batch_size : batch size for validation passes.
+    mixed_precision : CUDA only: forward passes in float16 autocast with loss scaling (faster on a GPU,
+        not what the released code computes; off by default and off for the reproduction).
     """
     if select not in ("last", "best_val_uar"):
         raise ValueError(f"select must be 'last' or 'best_val_uar', got {select!r}")
@@ -309,9 +312,14 @@ def fit(model: nn.Module, X_train, y_train, X_val=None, y_val=None, *, epochs: i
     # the kernels Keras regularises; models without ``regularized_weights`` fall back to the graph term
     l2_weights = list(model.regularized_weights()) if use_l2 and hasattr(model, "regularized_weights") else None
     optimizer = make_adam(model.parameters(), lr, dev)
+    if mixed_precision and dev.type != "cuda":
+        raise ValueError("mixed_precision needs a CUDA device (float32 is used on the CPU)")
+    scaler = torch.amp.GradScaler("cuda") if mixed_precision else None
     cfg = dict(epochs=int(epochs), batch_size=int(batch_size), lr=lr, weight_l2=weight_l2, seed=int(seed),
                select=select, patience=patience, class_weight=None if class_weight is None else str(class_weight),
                model_config=getattr(model, "config", None))
+    if mixed_precision:  # only when on: checkpoints of float32 runs keep their identity
+        cfg["mixed_precision"] = True
     hist = History(epochs_planned=int(epochs), select=select)
     best_state, best_uar, since_best = None, -math.inf, 0
 
@@ -371,14 +379,22 @@ def fit(model: nn.Module, X_train, y_train, X_val=None, y_val=None, *, epochs: i
             ib = torch.from_numpy(idx)
             xb = Xt.index_select(0, ib).to(dev, non_blocking=True)
             yb = yt.index_select(0, ib).to(dev, non_blocking=True)
-            logits = model(xb)
-            loss = F.cross_entropy(logits, yb, weight=weight)
+            with torch.autocast("cuda", dtype=torch.float16, enabled=scaler is not None):
+                logits = model(xb)
+                loss = F.cross_entropy(logits.float(), yb, weight=weight)
             if use_l2 and l2_weights is None:
                 loss = loss + weight_l2 * model.l2_penalty()
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            penalty = add_l2_gradient(l2_weights, weight_l2) if l2_weights is not None else 0.0
-            optimizer.step()
+            if scaler is None:
+                loss.backward()
+                penalty = add_l2_gradient(l2_weights, weight_l2) if l2_weights is not None else 0.0
+                optimizer.step()
+            else:
+                scaler.scale(loss).backward()
+                scaler.unscale_(optimizer)
+                penalty = add_l2_gradient(l2_weights, weight_l2) if l2_weights is not None else 0.0
+                scaler.step(optimizer)
+                scaler.update()
             b = len(idx)
             run_loss += (loss.item() + penalty) * b
             run_correct += int((logits.detach().argmax(1) == yb).sum())

@@ -186,3 +186,16 @@ def test_keras_batchnorm_moving_variance_is_biased():
     kb3 = KerasBatchNorm1d(8)
     kb3(x3)
     torch.testing.assert_close(kb3.running_var, 0.99 + 0.01 * x3.var((0, 2), unbiased=False))
+
+
+def test_mixed_precision_is_refused_on_cpu():
+    X, y = _toy()
+    with pytest.raises(ValueError, match="CUDA"):
+        fit(_small(), X, y, epochs=1, batch_size=8, device="cpu", mixed_precision=True, progress=False)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_mixed_precision_trains_on_gpu():
+    X, y = _toy(64)
+    h = fit(_small(), X, y, epochs=2, batch_size=16, lr=1e-3, device="cuda", mixed_precision=True, progress=False)
+    assert h.epochs_run == 2 and np.isfinite(h.epochs[-1]["loss"])
