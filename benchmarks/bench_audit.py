@@ -55,18 +55,19 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=3)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    from ser_lib import audit, efficient as E
+    from ser_lib import audit, efficient as E, paper
     from ser_lib.model import PaperNet
 
     print(f"torch threads: {a.threads}")
     rng = np.random.default_rng(0)
     rows = []
-    specs = [("efficient", E.build_model("efficient", 7), (22, 108)),
-             ("efficient_noatt", E.build_model("efficient_noatt", 7), (22, 108)),
-             ("efficient_channel", E.build_model("efficient_channel", 7), (22, 108)),
-             ("efficient_spatial", E.build_model("efficient_spatial", 7), (22, 108)),
-             ("paper_text (PaperNet, 20 MFCC channels)", E.paper_text_model(7), (20, 108)),
-             ("released PaperNet (2376-value vector)", PaperNet(2376, 7, init="torch"), (1, 2376))]
+    T, L = paper.N_FRAMES, paper.VECTOR_LENGTH
+    specs = [("efficient", E.build_model("efficient", 7), (22, T)),
+             ("efficient_noatt", E.build_model("efficient_noatt", 7), (22, T)),
+             ("efficient_channel", E.build_model("efficient_channel", 7), (22, T)),
+             ("efficient_spatial", E.build_model("efficient_spatial", 7), (22, T)),
+             ("paper_text (PaperNet, 20 MFCC channels)", E.paper_text_model(7), (paper.N_MFCC, T)),
+             (f"released PaperNet ({L}-value vector)", PaperNet(L, 7, init="torch"), (1, L))]
     train_sps = {}
     for name, model, shape in specs:
         n = a.rows if "released" not in name else max(64, a.rows // 16)

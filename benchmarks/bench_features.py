@@ -24,7 +24,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 def main(argv=None) -> int:
-    from ser_lib import corpora, features as F
+    from ser_lib import corpora, features as F, paper
     from ser_lib.results import Timer, data_checksum, write_results
     from ser_lib.viz import features as V
 
@@ -58,9 +58,9 @@ def main(argv=None) -> int:
           f"warm vs cold(2): {rates['warm, 2 workers'] / rates['cold, 2 workers']:.1f}x")
 
     y = F.load_paper_clip(table["path"][0])
-    y = np.pad(y, (0, max(0, round(2.5 * F.PAPER_SR) - y.size)))
-    V.render_variant(y, F.PAPER_SR, 1.0, 10.0, 0.035)  # warm-up
-    times = [V.render_variant(y, F.PAPER_SR, s, 10.0, 0.035)[3] for s in np.linspace(-4, 4, a.repeats)]
+    y = np.pad(y, (0, max(0, round(paper.DURATION * paper.SR) - y.size)))
+    V.render_variant(y, paper.SR, 1.0, 10.0, paper.NOISE_FACTOR)  # warm-up
+    times = [V.render_variant(y, paper.SR, s, 10.0, paper.NOISE_FACTOR)[3] for s in np.linspace(-4, 4, a.repeats)]
     live = float(np.median(times))
     print(f"live slider update (2.5 s clip): median {live * 1000:.0f} ms over {len(times)} "
           f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f})")

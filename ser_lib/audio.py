@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import paper
+
 __all__ = ["AudioError", "Clip", "load", "load_clip", "info", "SILENCE_THRESHOLD"]
 
 #: A clip whose samples all have ``|y| < SILENCE_THRESHOLD`` is considered silent.
@@ -92,7 +94,7 @@ def info(path: str | os.PathLike):
                          f"supported containers are those of libsndfile (WAV, FLAC, AIFF, OGG, ...).") from exc
 
 
-def load(path: str | os.PathLike, sr: int | None = 22050, *, offset: float = 0.0,
+def load(path: str | os.PathLike, sr: int | None = paper.SR, *, offset: float = 0.0,
          duration: float | None = None) -> tuple[np.ndarray, int]:
     """Load a file as mono float32, like ``librosa.load`` (defaults), but validated.
 
@@ -170,7 +172,7 @@ def load(path: str | os.PathLike, sr: int | None = 22050, *, offset: float = 0.0
     return np.ascontiguousarray(y, dtype=np.float32), sr_out
 
 
-def load_clip(path: str | os.PathLike, sr: int = 22050, *, offset: float = 0.0,
+def load_clip(path: str | os.PathLike, sr: int = paper.SR, *, offset: float = 0.0,
               duration: float) -> Clip:
     """A fixed-length window: :func:`load`, then zero padding at the end to ``round(duration * sr)``.
 

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics as M
+from . import paper
 from . import protocols as P
 from .config import REPO_ROOT
 
@@ -84,8 +85,6 @@ REFERENCE_FIGURES = [
          source="EmoBox"),
     dict(corpus="tess", figure="UA ≈ 100", system="(EmoBox)", protocol="random split, same 2 speakers", source="EmoBox"),
 ]
-#: The paper's headline (test accuracy, random row split after augmentation).
-PAPER_CLAIMS = {"savee": 97.49, "ravdess": 99.23, "cremad": 89.31, "tess": 99.82, "emodb": 99.53, "emovo": 96.39}
 
 
 # --------------------------------------------------------------------------------------- data
@@ -227,7 +226,7 @@ def result_path(results_dir, corpus: str, protocol: str, model: str, seed: int, 
 
 
 def _split_seed(protocol: str, seed: int) -> int:
-    return 42 if protocol == "paper" else int(seed)
+    return paper.RANDOM_STATE if protocol == "paper" else int(seed)
 
 
 def split_model_name(model: str) -> tuple[str, bool]:

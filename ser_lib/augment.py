@@ -32,10 +32,9 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from . import paper
+
 __all__ = [
-    "PAPER_VERSIONS",
-    "NOISE_FACTOR",
-    "PITCH_STEPS",
     "check_signal",
     "check_sr",
     "add_noise_paper",
@@ -49,12 +48,8 @@ __all__ = [
     "mfcc_matrix_distance",
 ]
 
-#: The four versions the released code writes for every clip, in its order.
-PAPER_VERSIONS: tuple[str, ...] = ("original", "noise", "pitch", "pitch_noise")
-#: Noise factor of the released code (``0.035 * U(0, 1) * max(y)``).
-NOISE_FACTOR: float = 0.035
-#: Pitch shift of the released code, in semitones.
-PITCH_STEPS: float = 2.0
+# The released code's versions, noise factor and pitch shift are ser_lib.paper.VERSIONS,
+# NOISE_FACTOR and PITCH_STEPS.
 
 
 # ----------------------------------------------------------------------------- validation
@@ -99,7 +94,7 @@ def _check_rng(rng) -> np.random.Generator:
 
 
 # ----------------------------------------------------------------------------- noise
-def paper_noise_amplitude(y: np.ndarray, u: float, factor: float = NOISE_FACTOR,
+def paper_noise_amplitude(y: np.ndarray, u: float, factor: float = paper.NOISE_FACTOR,
                           reference: str = "max") -> float:
     """The released code's noise amplitude ``a = factor * u * ref(y)`` for a given ``u ~ U(0, 1)``.
 
@@ -114,7 +109,7 @@ def paper_noise_amplitude(y: np.ndarray, u: float, factor: float = NOISE_FACTOR,
     return float(factor) * float(u) * ref
 
 
-def add_noise_paper(y: np.ndarray, rng: np.random.Generator, factor: float = NOISE_FACTOR, *,
+def add_noise_paper(y: np.ndarray, rng: np.random.Generator, factor: float = paper.NOISE_FACTOR, *,
                     reference: str = "max", return_amplitude: bool = False):
     """The released code's noise injection: ``y + a * N(0, 1)``, ``a = factor * U(0, 1) * max(y)``.
 
@@ -240,9 +235,9 @@ def version_rng(seed: int, recording_id: str, version: str) -> np.random.Generat
     return np.random.default_rng([int(seed) & 0xFFFFFFFF, *words])
 
 
-def paper_versions(y: np.ndarray, sr: float, rng, n_steps: float = PITCH_STEPS, *,
-                   factor: float = NOISE_FACTOR, reference: str = "max",
-                   versions: Sequence[str] = PAPER_VERSIONS) -> dict[str, np.ndarray]:
+def paper_versions(y: np.ndarray, sr: float, rng, n_steps: float = paper.PITCH_STEPS, *,
+                   factor: float = paper.NOISE_FACTOR, reference: str = "max",
+                   versions: Sequence[str] = paper.VERSIONS) -> dict[str, np.ndarray]:
     """The released code's versions of one clip: ``{'original', 'noise', 'pitch', 'pitch_noise'}``.
 
     Parameters
@@ -262,9 +257,9 @@ def paper_versions(y: np.ndarray, sr: float, rng, n_steps: float = PITCH_STEPS, 
     """
     check_signal(y)
     sr = check_sr(sr)
-    unknown = [v for v in versions if v not in PAPER_VERSIONS]
+    unknown = [v for v in versions if v not in paper.VERSIONS]
     if unknown:
-        raise ValueError(f"unknown version(s) {unknown}; choose from {PAPER_VERSIONS}")
+        raise ValueError(f"unknown version(s) {unknown}; choose from {paper.VERSIONS}")
 
     def _rng(v):
         if isinstance(rng, Mapping):
@@ -289,7 +284,7 @@ def paper_versions(y: np.ndarray, sr: float, rng, n_steps: float = PITCH_STEPS, 
 
 
 # ----------------------------------------------------------------------------- distances
-def mfcc_distance(a: np.ndarray, b: np.ndarray, sr: float = 22050, *, n_mfcc: int = 20,
+def mfcc_distance(a: np.ndarray, b: np.ndarray, sr: float = paper.SR, *, n_mfcc: int = paper.N_MFCC,
                   skip_c0: bool = False, align: str = "truncate", **mfcc_kwargs) -> float:
     """How far two clips are in MFCC space, position by position (what the flat vector sees).
 

@@ -29,19 +29,18 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from . import paper
 from .config import cache_root
 from .hashing import sha256_file
 
 __all__ = [
-    "OPENSMILE_SR", "OFFSET", "DURATION", "FEATURE_SETS",
+    "OPENSMILE_SR", "FEATURE_SETS",
     "opensmile_features", "opensmile_versions", "mfcc_stats", "make_classifier", "fit_select",
     "BaselineResult", "C_GRID",
 ]
 
 #: Sample rate (Hz) of the audio fed to openSMILE.
 OPENSMILE_SR = 16000
-#: Window the paper reads from each file: offset and duration in seconds.
-OFFSET, DURATION = 0.6, 2.5
 #: Feature sets and their dimensionality (functionals).
 FEATURE_SETS = {"ComParE_2016": 6373, "eGeMAPSv02": 88}
 #: Grid of the regularisation constant C searched on the validation split.
@@ -56,7 +55,8 @@ def _opensmile_version() -> str:
 
 def _cache_path(path, feature_set: str, cache_dir: Path) -> Path:
     key = hashlib.sha256(
-        f"{sha256_file(path)}|{feature_set}|{_opensmile_version()}|{OPENSMILE_SR}|{OFFSET}|{DURATION}".encode()
+        f"{sha256_file(path)}|{feature_set}|{_opensmile_version()}|{OPENSMILE_SR}|"
+        f"{paper.OFFSET}|{paper.DURATION}".encode()
     ).hexdigest()[:32]
     return cache_dir / feature_set / f"{key}.npy"
 
@@ -76,7 +76,7 @@ def _one(args) -> np.ndarray:
     if feature_set not in _SMILE:
         _SMILE[feature_set] = opensmile.Smile(feature_set=getattr(opensmile.FeatureSet, feature_set),
                                               feature_level=opensmile.FeatureLevel.Functionals)
-    y, sr = audio.load(path, sr=OPENSMILE_SR, offset=OFFSET, duration=DURATION)
+    y, sr = audio.load(path, sr=OPENSMILE_SR, offset=paper.OFFSET, duration=paper.DURATION)
     x = _SMILE[feature_set].process_signal(y, sr).to_numpy(dtype=np.float32).ravel()
     cp.parent.mkdir(parents=True, exist_ok=True)
     tmp = cp.with_suffix(f".{os.getpid()}.tmp.npy")
@@ -90,20 +90,20 @@ def _one_version(args) -> np.ndarray:
     if version == "original":
         return _one((path, feature_set, cache_dir))
     key = hashlib.sha256(f"{sha256_file(path)}|{rid}|{version}|{seed}|{feature_set}|{_opensmile_version()}|"
-                         f"{OPENSMILE_SR}|{OFFSET}|{DURATION}|paper-augment".encode()).hexdigest()[:32]
+                         f"{OPENSMILE_SR}|{paper.OFFSET}|{paper.DURATION}|paper-augment".encode()).hexdigest()[:32]
     cp = cache_dir / feature_set / "versions" / f"{key}.npy"
     if cp.exists():
         return np.load(cp)
     import opensmile
     import soxr
 
-    from .features import PAPER_SR, clip_versions
+    from .features import clip_versions
 
     if feature_set not in _SMILE:
         _SMILE[feature_set] = opensmile.Smile(feature_set=getattr(opensmile.FeatureSet, feature_set),
                                               feature_level=opensmile.FeatureLevel.Functionals)
     y = clip_versions(path, rid, (version,), seed)[version]
-    y = soxr.resample(np.asarray(y, np.float32), PAPER_SR, OPENSMILE_SR, quality="HQ").astype(np.float32)
+    y = soxr.resample(np.asarray(y, np.float32), paper.SR, OPENSMILE_SR, quality="HQ").astype(np.float32)
     x = _SMILE[feature_set].process_signal(y, OPENSMILE_SR).to_numpy(dtype=np.float32).ravel()
     cp.parent.mkdir(parents=True, exist_ok=True)
     tmp = cp.with_suffix(f".{os.getpid()}.tmp.npy")

@@ -42,7 +42,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from . import config
+from . import config, paper
 
 __all__ = ["Corpus", "CORPORA", "REAL_CORPORA", "COLUMNS", "EMOTIONS", "AUDIO_SUFFIXES", "scan",
            "available", "locate", "how_to_get", "default_corpus", "parse_path", "file_info", "summarize", "main"]
@@ -507,7 +507,7 @@ def file_info(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def summarize(info: pd.DataFrame, *, window_end: float = 3.1) -> dict:
+def summarize(info: pd.DataFrame, *, window_end: float = paper.OFFSET + paper.DURATION) -> dict:
     """One summary row for a :func:`file_info` table: files, speakers, emotions, hours, sample rates.
 
     ``short`` is the fraction of files shorter than ``window_end`` seconds (the paper reads

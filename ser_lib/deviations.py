@@ -13,35 +13,35 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from . import paper
+
 __all__ = ["COLUMNS", "RELEASED_INPUT", "deviations"]
 
 COLUMNS = ["what the released code does", "what we run", "why / what it changes"]
 
+#: What each released notebook trained on, in words (the numbers are in ser_lib.paper).
+_RELEASED_WHAT: dict[str, str] = {
+    "emodb": "2268 columns (= 21 × 108): ZCR, RMS and MFCC of the 2.5 s clip, one "
+        "108-long block fewer than the 2376 values its feature code computes",
+    "emovo": "2268 columns (= 21 × 108): ZCR, RMS and MFCC of the 2.5 s clip, one "
+        "108-long block fewer than the 2376 values its feature code computes",
+    "tess": "2060 columns (= 20 × 103): MFCC only, 103 frames, no ZCR or RMS",
+    "savee": "a CSV named “…_no_augmentation…” with 251 columns and 256 rows per audio "
+        "file (480 files → 122 880 rows); the values look like log-mel dB "
+        "(floor −94.77); the code that wrote it is not in the repository",
+    "ravdess": "a CSV named “…_no_augmentation…” with 251 columns and 256 rows per audio "
+        "file (1440 files → 368 640 rows); the values look like log-mel dB "
+        "(floor −94.77); the code that wrote it is not in the repository",
+    "cremad": "reads a CSV named “…_no_augmentation…” like RAVDESS and SAVEE (log-mel-like, "
+        "251 columns, 256 rows per file, code not in the repository); its printed "
+        "outputs show the RAVDESS shapes",
+}
 #: The input of the released notebooks, per corpus, as their saved outputs show it (column counts
 #: of the feature tables and the parameter counts Keras printed).
 RELEASED_INPUT: dict[str, dict[str, Any]] = {
-    "emodb": {"columns": 2268, "what": "2268 columns (= 21 × 108): ZCR, RMS and MFCC of the 2.5 s clip, one "
-                                       "108-long block fewer than the 2376 values its feature code computes",
-              "printed_params": 37_434_661},
-    "emovo": {"columns": 2268, "what": "2268 columns (= 21 × 108): ZCR, RMS and MFCC of the 2.5 s clip, one "
-                                       "108-long block fewer than the 2376 values its feature code computes",
-              "printed_params": 37_434_661},
-    "tess": {"columns": 2060, "what": "2060 columns (= 20 × 103): MFCC only, 103 frames, no ZCR or RMS",
-             "printed_params": 34_018_325},
-    "savee": {"columns": 251, "what": "a CSV named “…_no_augmentation…” with 251 columns and 256 rows per audio "
-                                      "file (480 files → 122 880 rows); the values look like log-mel dB "
-                                      "(floor −94.77); the code that wrote it is not in the repository",
-              "printed_params": 4_379_669},
-    "ravdess": {"columns": 251, "what": "a CSV named “…_no_augmentation…” with 251 columns and 256 rows per audio "
-                                        "file (1440 files → 368 640 rows); the values look like log-mel dB "
-                                        "(floor −94.77); the code that wrote it is not in the repository",
-                "printed_params": 4_388_119},
-    "cremad": {"columns": 251, "what": "reads a CSV named “…_no_augmentation…” like RAVDESS and SAVEE (log-mel-like, "
-                                       "251 columns, 256 rows per file, code not in the repository); its printed "
-                                       "outputs show the RAVDESS shapes",
-               "printed_params": None},
-}
-_EXPECTED_L = 2376  # 108 ZCR + 108 RMS + 20 x 108 MFCC for 2.5 s at 22 050 Hz, hop 512
+    corpus: {"columns": paper.RELEASED_COLUMNS[corpus], "what": what,
+             "printed_params": paper.PRINTED_PARAMS[corpus]}
+    for corpus, what in _RELEASED_WHAT.items()}
 
 
 def _fmt(n: int | None) -> str:
@@ -66,10 +66,10 @@ def deviations(corpus: str, params: Mapping[str, Any] | None = None, *,
     -------
     DataFrame indexed by ``aspect`` with the columns :data:`COLUMNS`.
     """
-    from .model import BATCH_SIZE_CODE, paper_param_formula
+    from .model import paper_param_formula
 
     p = dict(params or {})
-    L = int(p.get("input_length") or _EXPECTED_L)
+    L = int(p.get("input_length") or paper.VECTOR_LENGTH)
     n_classes = int(p.get("n_classes") or 7)
     ours_total = (p.get("params_keras") or {}).get("total") or paper_param_formula(L, n_classes)
     drop = p.get("drop_attention")
@@ -85,30 +85,33 @@ def deviations(corpus: str, params: Mapping[str, Any] | None = None, *,
         why = ("we run what the feature code computes; the released table misses one 108-long block, and which one "
                "cannot be told from the CSV. The model grows with L: the Dense(64) after Flatten gets "
                f"64 × 256 × 108 = {_fmt(64 * 256 * 108)} more weights: Keras counts "
-               f"{_fmt(paper_param_formula(2268))} parameters for the full model at L = 2268 (what the notebook "
-               f"printed) and {_fmt(paper_param_formula(2376))} at L = 2376 (7 classes)")
+               f"{_fmt(paper_param_formula(rel['columns']))} parameters for the full model at L = {rel['columns']} (what "
+               f"the notebook printed) and {_fmt(paper_param_formula(paper.VECTOR_LENGTH))} at "
+               f"L = {paper.VECTOR_LENGTH} (7 classes)")
         rows.append(("input features", rel["what"], ours_input, why))
     elif corpus == "tess":
         why = ("the same pipeline for every corpus (ZCR and RMS are in the released feature code); rows are 316 values "
                f"longer (2 tracks of 108 plus 5 more MFCC frames), so the model is larger: the full model has "
-               f"{_fmt(paper_param_formula(2060))} parameters at L = 2060 and {_fmt(paper_param_formula(2376))} at "
-               "L = 2376 (7 classes)")
+               f"{_fmt(paper_param_formula(rel['columns']))} parameters at L = {rel['columns']} and "
+               f"{_fmt(paper_param_formula(paper.VECTOR_LENGTH))} at L = {paper.VECTOR_LENGTH} (7 classes)")
         rows.append(("input features", rel["what"], ours_input, why))
     elif corpus in ("savee", "ravdess", "cremad"):
         why = ("the log-mel CSVs cannot be regenerated (the code that wrote them was not released), so we use the one "
                "feature pipeline whose code is released, as for EMO-DB and EMOVO. The task changes: 4 rows per file "
                "instead of 256, each a whole 2.5 s clip instead of one row of a 256 × 251 matrix, and the model is "
-               f"about 9 times larger ({_fmt(paper_param_formula(2376))} parameters at L = 2376 against "
-               f"{_fmt(paper_param_formula(251))} at L = 251, 7 classes)")
+               f"about 9 times larger ({_fmt(paper_param_formula(paper.VECTOR_LENGTH))} parameters at "
+               f"L = {paper.VECTOR_LENGTH} against {_fmt(paper_param_formula(rel['columns']))} at "
+               f"L = {rel['columns']}, 7 classes)")
         rows.append(("input features", rel["what"], ours_input, why))
     else:
         rows.append(("input features", "– (no released notebook for this corpus)", ours_input,
                      "the released feature code, applied to a corpus the paper does not use"))
 
     # 2. rows per file
-    versions = p.get("versions") or ["original", "noise", "pitch", "pitch_noise"]
+    versions = p.get("versions") or list(paper.VERSIONS)
     ours_rows = (f"{len(versions)} rows per file: " + ", ".join(versions) +
-                 " (noise amplitude 0.035·U(0,1)·max(y), pitch +2 semitones), each a row with the file's label")
+                 f" (noise amplitude {paper.NOISE_FACTOR}·U(0,1)·max(y), pitch {paper.PITCH_STEPS:+g} semitones), "
+                 "each a row with the file's label")
     if corpus in ("savee", "ravdess", "cremad"):
         rows.append(("rows per audio file", "256 rows per file from the “…_no_augmentation…” CSV", ours_rows,
                      "the paper's augmentation as the released feature code does it; the 80/20 split over rows then "
@@ -143,11 +146,11 @@ def deviations(corpus: str, params: Mapping[str, Any] | None = None, *,
                      "the model the code describes" if drop is None else "a variant, not the released model"))
 
     # 4. network depth and batch size (the released code, not the paper's text)
-    n_blocks = p.get("n_blocks", 2)
+    n_blocks = p.get("n_blocks", paper.N_BLOCKS_CODE)
     rows.append(("convolutional blocks", "2 blocks of Conv1D(256, 7) (the paper's text says three)",
-                 f"{n_blocks} blocks", "same as the released code" if n_blocks == 2 else
+                 f"{n_blocks} blocks", "same as the released code" if n_blocks == paper.N_BLOCKS_CODE else
                  "the paper's text, not the released code"))
-    released_bs = BATCH_SIZE_CODE.get(corpus)
+    released_bs = paper.BATCH_SIZE_CODE.get(corpus)
     bs = p.get("batch_size", released_bs)
     rows.append(("batch size",
                  (f"{released_bs}" if released_bs else "16 or 32 per corpus") + " (the paper's text says 64)",
@@ -162,8 +165,8 @@ def deviations(corpus: str, params: Mapping[str, Any] | None = None, *,
                  "categorical cross-entropy",
                  f"PyTorch ({p.get('device', 'cpu')}): the same layers, shapes and Flatten order; BatchNorm1d(eps 1e-3, "
                  f"momentum 0.01 = Keras 0.99) with Keras's moving-variance rule (biased batch variance); "
-                 f"{p.get('weight_l2', 1e-3):g} × the sum of squared kernels added to the loss (its gradient added "
-                 f"in place); Adam(lr {p.get('lr', 1e-5):g}, betas 0.9/0.999, eps 1e-7, fused kernel); dropout "
+                 f"{p.get('weight_l2', paper.WEIGHT_L2):g} × the sum of squared kernels added to the loss (its gradient added "
+                 f"in place); Adam(lr {p.get('lr', paper.LR):g}, betas 0.9/0.999, eps 1e-7, fused kernel); dropout "
                  f"keeps an element where U[0,1) >= 0.2, as Keras does",
                  "parameter counts equal the Keras ones (tested); random streams (initial weights, dropout, "
                  "shuffling, augmentation noise) and float rounding differ, so no run can match the released one "
@@ -179,7 +182,7 @@ def deviations(corpus: str, params: Mapping[str, Any] | None = None, *,
                  "learns much faster at lr 1e-5 than the Keras start (see the initialisation note)"))
 
     # 6. epochs
-    planned = p.get("epochs", 100)
+    planned = p.get("epochs", paper.EPOCHS)
     ours_ep = f"{planned} planned" + ("" if epochs_run is None else f", {epochs_run} run so far")
     if p.get("max_minutes"):
         ours_ep += (f"; each call trains for at most {p['max_minutes']:g} minutes and the next call resumes from "

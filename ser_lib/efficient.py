@@ -36,13 +36,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from . import paper
 from .model import ChannelAttention, PaperNet, SpatialAttention, apply_attention
 
 __all__ = ["EfficientSER", "paper_text_model", "build_model", "MODEL_PRESETS", "frame_features",
            "Standardizer", "TrainConfig", "TrainResult", "train", "predict", "count_params", "count_macs",
            "cost"]
-
-N_FRAMES = 108
 
 
 class _DSConv(nn.Module):
@@ -123,7 +122,7 @@ def paper_text_model(n_classes: int, *, in_channels: int = 20, **kw) -> PaperNet
     head='flatten')``: 2 045 221 parameters for 7 classes (the released "without MFCC
     augmentation" printout). Keyword arguments override PaperNet's.
     """
-    args = dict(input_length=N_FRAMES, n_classes=n_classes, in_channels=in_channels, init="torch")
+    args = dict(input_length=paper.N_FRAMES, n_classes=n_classes, in_channels=in_channels, init="torch")
     args.update(kw)
     return PaperNet(**args)
 
@@ -152,7 +151,7 @@ def build_model(name: str, n_classes: int, in_channels: int = 22) -> nn.Module:
 
 # ------------------------------------------------------------------------------------- features
 def frame_features(X_paper: np.ndarray, n_frames: np.ndarray | None = None, *, include_zcr_rms: bool = True,
-                   T: int = N_FRAMES) -> np.ndarray:
+                   T: int = paper.N_FRAMES) -> np.ndarray:
     """Frame features ``(n, 22, T)`` (or ``(n, 20, T)``) from the paper's flat vectors.
 
     Parameters
@@ -409,7 +408,7 @@ def count_macs(model: nn.Module, input_shape: tuple[int, ...]) -> int:
     return int(macs[0])
 
 
-def cost(model: nn.Module, input_shape: tuple[int, ...] = (22, N_FRAMES), *, repeats: int = 50,
+def cost(model: nn.Module, input_shape: tuple[int, ...] = (22, paper.N_FRAMES), *, repeats: int = 50,
          threads: int = 1, include_features: bool = True) -> dict:
     """Parameters, multiply-adds and CPU latency for one 2.5 s clip.
 
@@ -437,7 +436,7 @@ def cost(model: nn.Module, input_shape: tuple[int, ...] = (22, N_FRAMES), *, rep
         if include_features:
             from .features import paper_vector
 
-            y = np.random.default_rng(0).standard_normal(55125).astype(np.float32) * 0.1
+            y = np.random.default_rng(0).standard_normal(round(paper.DURATION * paper.SR)).astype(np.float32) * 0.1
             ft = []
             for _ in range(max(3, repeats // 10)):
                 t0 = time.perf_counter()

@@ -39,13 +39,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from . import paper
 from .hashing import sha256_file
-from .augment import (NOISE_FACTOR, PAPER_VERSIONS, PITCH_STEPS, check_signal, check_sr,
-                      paper_versions, version_rng)
+from .augment import check_signal, check_sr, paper_versions, version_rng
 
 __all__ = [
-    "MFCC_ATOL", "PAPER_SR", "PAPER_OFFSET", "PAPER_DURATION", "PAPER_N_FRAMES",
-    "FeatureError",
+    "MFCC_ATOL", "FeatureError",
     "preemphasis", "frame", "n_frames", "window_function", "apply_window", "power_spectrum",
     "hz_to_mel", "mel_to_hz", "mel_frequencies", "fft_frequencies", "mel_filterbank", "apply_mel",
     "power_to_db", "dct", "lifter", "spectrogram", "melspectrogram", "mfcc", "mfcc_stages",
@@ -61,10 +60,6 @@ __all__ = [
 #: (a wrong window, padding or filter moves coefficients by 0.1-10 units).
 MFCC_ATOL: float = 2e-3
 
-PAPER_SR: int = 22050        # librosa.load default
-PAPER_OFFSET: float = 0.6    # seconds
-PAPER_DURATION: float = 2.5  # seconds
-PAPER_N_FRAMES: int = 108    # 1 + round(2.5 * 22050) // 512
 FEATURE_SCHEMA = 1           # bump when the meaning of a cached vector changes
 
 
@@ -90,14 +85,14 @@ def preemphasis(y: np.ndarray, coef: float = 0.97) -> np.ndarray:
     return (y - y.dtype.type(coef) * prev).astype(y.dtype, copy=False)
 
 
-def n_frames(n_samples: int, n_fft: int = 2048, hop_length: int = 512, center: bool = True) -> int:
+def n_frames(n_samples: int, n_fft: int = paper.N_FFT, hop_length: int = paper.HOP_LENGTH, center: bool = True) -> int:
     """Number of frames :func:`frame` returns for ``n_samples`` samples."""
     if center:
         return 1 + int(n_samples) // int(hop_length)
     return 1 + (int(n_samples) - int(n_fft)) // int(hop_length)
 
 
-def frame(y: np.ndarray, n_fft: int = 2048, hop_length: int = 512, *, center: bool = True,
+def frame(y: np.ndarray, n_fft: int = paper.N_FFT, hop_length: int = paper.HOP_LENGTH, *, center: bool = True,
           pad_mode: str = "constant") -> np.ndarray:
     """Cut ``y`` into overlapping frames, as ``librosa.stft`` does before its FFT.
 
@@ -127,7 +122,7 @@ def frame(y: np.ndarray, n_fft: int = 2048, hop_length: int = 512, *, center: bo
     return np.ascontiguousarray(view.T)
 
 
-def window_function(window: str | tuple | np.ndarray = "hann", n_fft: int = 2048,
+def window_function(window: str | tuple | np.ndarray = "hann", n_fft: int = paper.N_FFT,
                     win_length: int | None = None) -> np.ndarray:
     """The analysis window, length ``win_length`` (default ``n_fft``), zero-padded to ``n_fft``.
 
@@ -196,17 +191,17 @@ def mel_to_hz(m, htk: bool = False):
     return np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), f_sp * m)
 
 
-def mel_frequencies(n_mels: int = 128, fmin: float = 0.0, fmax: float = 11025.0, htk: bool = False) -> np.ndarray:
+def mel_frequencies(n_mels: int = paper.N_MELS, fmin: float = 0.0, fmax: float = paper.SR / 2, htk: bool = False) -> np.ndarray:
     """``n_mels`` frequencies (Hz) equally spaced on the mel scale from ``fmin`` to ``fmax``."""
     return mel_to_hz(np.linspace(hz_to_mel(fmin, htk), hz_to_mel(fmax, htk), int(n_mels)), htk)
 
 
-def fft_frequencies(sr: float = 22050, n_fft: int = 2048) -> np.ndarray:
+def fft_frequencies(sr: float = paper.SR, n_fft: int = paper.N_FFT) -> np.ndarray:
     """Centre frequency (Hz) of each rfft bin: ``k * sr / n_fft``, shape ``(1 + n_fft // 2,)``."""
     return np.fft.rfftfreq(int(n_fft), 1.0 / float(sr))
 
 
-def mel_filterbank(sr: float = 22050, n_fft: int = 2048, n_mels: int = 128, fmin: float = 0.0,
+def mel_filterbank(sr: float = paper.SR, n_fft: int = paper.N_FFT, n_mels: int = paper.N_MELS, fmin: float = 0.0,
                    fmax: float | None = None, htk: bool = False, norm: str | float | None = "slaney",
                    dtype=np.float32) -> np.ndarray:
     """Triangular mel filter bank, shape ``(n_mels, 1 + n_fft // 2)`` (as ``librosa.filters.mel``).
@@ -270,7 +265,7 @@ def power_to_db(S: np.ndarray, ref: float = 1.0, amin: float = 1e-10, top_db: fl
     return log_spec
 
 
-def dct(S_db: np.ndarray, n_mfcc: int = 20, dct_type: int = 2, norm: str | None = "ortho") -> np.ndarray:
+def dct(S_db: np.ndarray, n_mfcc: int = paper.N_MFCC, dct_type: int = 2, norm: str | None = "ortho") -> np.ndarray:
     """DCT along the mel axis, first ``n_mfcc`` coefficients: ``(n_mels, T) -> (n_mfcc, T)``.
 
     Type II, orthonormal:
@@ -297,25 +292,25 @@ def lifter(M: np.ndarray, lifter: float = 0) -> np.ndarray:
 
 
 # ============================================================================ compositions
-def spectrogram(y: np.ndarray, n_fft: int = 2048, hop_length: int = 512, win_length: int | None = None,
+def spectrogram(y: np.ndarray, n_fft: int = paper.N_FFT, hop_length: int = paper.HOP_LENGTH, win_length: int | None = None,
                 window="hann", center: bool = True, pad_mode: str = "constant", power: float = 2.0) -> np.ndarray:
     """frame -> window -> ``|rfft|^power``: ``(n,) -> (1 + n_fft // 2, T)``."""
     fr = frame(y, n_fft, hop_length, center=center, pad_mode=pad_mode)
     return power_spectrum(apply_window(fr, window, win_length), power)
 
 
-def melspectrogram(y: np.ndarray, sr: float = 22050, n_fft: int = 2048, hop_length: int = 512,
+def melspectrogram(y: np.ndarray, sr: float = paper.SR, n_fft: int = paper.N_FFT, hop_length: int = paper.HOP_LENGTH,
                    win_length: int | None = None, window="hann", center: bool = True,
-                   pad_mode: str = "constant", power: float = 2.0, n_mels: int = 128, fmin: float = 0.0,
+                   pad_mode: str = "constant", power: float = 2.0, n_mels: int = paper.N_MELS, fmin: float = 0.0,
                    fmax: float | None = None, htk: bool = False, norm="slaney") -> np.ndarray:
     """Power mel spectrogram ``(n_mels, T)`` (as ``librosa.feature.melspectrogram``)."""
     S = spectrogram(y, n_fft, hop_length, win_length, window, center, pad_mode, power)
     return apply_mel(S, mel_filterbank(sr, n_fft, n_mels, fmin, fmax, htk, norm))
 
 
-def mfcc_stages(y: np.ndarray, sr: float = 22050, n_mfcc: int = 20, *, n_fft: int = 2048,
-                hop_length: int = 512, win_length: int | None = None, window="hann", center: bool = True,
-                pad_mode: str = "constant", power: float = 2.0, n_mels: int = 128, fmin: float = 0.0,
+def mfcc_stages(y: np.ndarray, sr: float = paper.SR, n_mfcc: int = paper.N_MFCC, *, n_fft: int = paper.N_FFT,
+                hop_length: int = paper.HOP_LENGTH, win_length: int | None = None, window="hann", center: bool = True,
+                pad_mode: str = "constant", power: float = 2.0, n_mels: int = paper.N_MELS, fmin: float = 0.0,
                 fmax: float | None = None, htk: bool = False, mel_norm="slaney", top_db: float | None = 80.0,
                 dct_type: int = 2, norm: str | None = "ortho", lifter: float = 0,
                 preemphasis_coef: float | None = None) -> dict[str, np.ndarray]:
@@ -340,9 +335,9 @@ def mfcc_stages(y: np.ndarray, sr: float = 22050, n_mfcc: int = 20, *, n_fft: in
     return st
 
 
-def mfcc(y: np.ndarray, sr: float = 22050, n_mfcc: int = 20, *, n_fft: int = 2048, hop_length: int = 512,
+def mfcc(y: np.ndarray, sr: float = paper.SR, n_mfcc: int = paper.N_MFCC, *, n_fft: int = paper.N_FFT, hop_length: int = paper.HOP_LENGTH,
          win_length: int | None = None, window="hann", center: bool = True, pad_mode: str = "constant",
-         power: float = 2.0, n_mels: int = 128, fmin: float = 0.0, fmax: float | None = None,
+         power: float = 2.0, n_mels: int = paper.N_MELS, fmin: float = 0.0, fmax: float | None = None,
          htk: bool = False, mel_norm="slaney", top_db: float | None = 80.0, dct_type: int = 2,
          norm: str | None = "ortho", lifter: float = 0, preemphasis_coef: float | None = None) -> np.ndarray:
     """MFCCs ``(n_mfcc, T)`` from the stages; equals ``librosa.feature.mfcc(y=y, sr=sr, ...)``
@@ -362,7 +357,7 @@ def mfcc(y: np.ndarray, sr: float = 22050, n_mfcc: int = 20, *, n_fft: int = 204
     return st["mfcc"].astype(np.float32)
 
 
-def zcr(y: np.ndarray, frame_length: int = 2048, hop_length: int = 512) -> np.ndarray:
+def zcr(y: np.ndarray, frame_length: int = paper.N_FFT, hop_length: int = paper.HOP_LENGTH) -> np.ndarray:
     """Zero-crossing-rate track ``(T,)``: fraction of sign changes per frame
     (``librosa.feature.zero_crossing_rate``, centred frames, edge padding)."""
     import librosa
@@ -371,7 +366,7 @@ def zcr(y: np.ndarray, frame_length: int = 2048, hop_length: int = 512) -> np.nd
     return librosa.feature.zero_crossing_rate(y, frame_length=frame_length, hop_length=hop_length)[0]
 
 
-def rms(y: np.ndarray, frame_length: int = 2048, hop_length: int = 512) -> np.ndarray:
+def rms(y: np.ndarray, frame_length: int = paper.N_FFT, hop_length: int = paper.HOP_LENGTH) -> np.ndarray:
     """Root-mean-square track ``(T,)``, ``sqrt(mean(frame^2))`` of un-windowed centred frames
     (``librosa.feature.rms``, zero padding). Same units as ``y``."""
     import librosa
@@ -400,7 +395,7 @@ def _single_thread():
         return contextlib.nullcontext()
 
 
-def paper_vector(y: np.ndarray, sr: float = 22050) -> np.ndarray:
+def paper_vector(y: np.ndarray, sr: float = paper.SR) -> np.ndarray:
     """The released code's feature vector of one clip, 1-D float32 of length ``22 T``.
 
     ``concat(ZCR (T,), RMS (T,), librosa.feature.mfcc(y=y, sr=sr).T.ravel() (20 T,))``: the MFCC
@@ -428,7 +423,7 @@ class PaperLayout:
     """
 
     n_frames: int
-    n_mfcc: int = 20
+    n_mfcc: int = paper.N_MFCC
 
     @property
     def length(self) -> int:
@@ -461,14 +456,14 @@ class PaperLayout:
         frames = np.concatenate([np.arange(T), np.arange(T), np.repeat(np.arange(T), K)])
         coef = np.concatenate([np.full(2 * T, -1), np.tile(np.arange(K), T)])
         return pd.DataFrame({"index": np.arange(self.length), "block": blocks, "frame": frames,
-                             "coefficient": coef, "time_s": frames * 512 / PAPER_SR})
+                             "coefficient": coef, "time_s": frames * paper.HOP_LENGTH / paper.SR})
 
     def mfcc_index(self, frame: int, coefficient: int) -> int:
         """Index of MFCC coefficient ``coefficient`` of frame ``frame``."""
         return 2 * self.n_frames + int(frame) * self.n_mfcc + int(coefficient)
 
 
-def paper_layout(n_frames: int = PAPER_N_FRAMES, n_mfcc: int = 20) -> PaperLayout:
+def paper_layout(n_frames: int = paper.N_FRAMES, n_mfcc: int = paper.N_MFCC) -> PaperLayout:
     """Layout of a paper vector with ``n_frames`` frames (see :class:`PaperLayout`).
 
     >>> paper_layout(108).blocks["mfcc"]
@@ -479,14 +474,14 @@ def paper_layout(n_frames: int = PAPER_N_FRAMES, n_mfcc: int = 20) -> PaperLayou
     return PaperLayout(int(n_frames), int(n_mfcc))
 
 
-def paper_n_frames(length: int, n_mfcc: int = 20) -> int:
+def paper_n_frames(length: int, n_mfcc: int = paper.N_MFCC) -> int:
     """Frames T of an (unpadded) paper vector of ``length = (2 + n_mfcc) T`` values."""
     if length % (2 + n_mfcc):
         raise ValueError(f"length {length} is not a multiple of {2 + n_mfcc}")
     return length // (2 + n_mfcc)
 
 
-def mfcc_from_paper_vector(v: np.ndarray, n_mfcc: int = 20, pad_to: int | None = PAPER_N_FRAMES) -> np.ndarray:
+def mfcc_from_paper_vector(v: np.ndarray, n_mfcc: int = paper.N_MFCC, pad_to: int | None = paper.N_FRAMES) -> np.ndarray:
     """Recover the MFCC matrix ``(n_mfcc, T)`` from an unpadded paper vector; zero-pad (right)
     to ``pad_to`` frames when given (longer inputs are kept whole)."""
     v = np.asarray(v)
@@ -498,8 +493,8 @@ def mfcc_from_paper_vector(v: np.ndarray, n_mfcc: int = 20, pad_to: int | None =
 
 
 # ============================================================================ loading and versions
-def load_paper_clip(path, sr: int = PAPER_SR, offset: float = PAPER_OFFSET,
-                    duration: float | None = PAPER_DURATION) -> np.ndarray:
+def load_paper_clip(path, sr: int = paper.SR, offset: float = paper.OFFSET,
+                    duration: float | None = paper.DURATION) -> np.ndarray:
     """Load a clip like the released code: ``librosa.load(path, duration=2.5, offset=0.6)``.
 
     Mono float32 at ``sr`` Hz, **no padding** (a short file gives a short clip, hence fewer frames).
@@ -522,10 +517,10 @@ def load_paper_clip(path, sr: int = PAPER_SR, offset: float = PAPER_OFFSET,
     return y
 
 
-def clip_versions(path, recording_id: str | None = None, versions: Sequence[str] = PAPER_VERSIONS,
-                  seed: int = 0, *, sr: int = PAPER_SR, offset: float = PAPER_OFFSET,
-                  duration: float | None = PAPER_DURATION, n_steps: float = PITCH_STEPS,
-                  noise_factor: float = NOISE_FACTOR, noise_reference: str = "max") -> dict[str, np.ndarray]:
+def clip_versions(path, recording_id: str | None = None, versions: Sequence[str] = paper.VERSIONS,
+                  seed: int = 0, *, sr: int = paper.SR, offset: float = paper.OFFSET,
+                  duration: float | None = paper.DURATION, n_steps: float = paper.PITCH_STEPS,
+                  noise_factor: float = paper.NOISE_FACTOR, noise_reference: str = "max") -> dict[str, np.ndarray]:
     """The augmented clips :func:`extract` uses for one file: ``{version: y (n,)}``.
 
     Noise is drawn from :func:`ser_lib.augment.version_rng` ``(seed, recording_id, version)``
@@ -619,10 +614,10 @@ def _init_worker() -> None:  # pragma: no cover - runs in worker processes
         pass
 
 
-def extract(table, kind: str = "paper", versions: Sequence[str] = PAPER_VERSIONS, seed: int = 0,
+def extract(table, kind: str = "paper", versions: Sequence[str] = paper.VERSIONS, seed: int = 0,
             n_jobs: int = 2, cache: bool = True, progress: bool = True, *, cache_dir=None,
-            sr: int = PAPER_SR, offset: float = PAPER_OFFSET, duration: float | None = PAPER_DURATION,
-            n_steps: float = PITCH_STEPS, noise_factor: float = NOISE_FACTOR,
+            sr: int = paper.SR, offset: float = paper.OFFSET, duration: float | None = paper.DURATION,
+            n_steps: float = paper.PITCH_STEPS, noise_factor: float = paper.NOISE_FACTOR,
             noise_reference: str = "max"):
     """Features for every (recording, version) of a corpus table.
 
@@ -670,9 +665,9 @@ def extract(table, kind: str = "paper", versions: Sequence[str] = PAPER_VERSIONS
     versions = tuple(versions)
     if not versions:
         raise ValueError("versions is empty")
-    bad = [v for v in versions if v not in PAPER_VERSIONS]
+    bad = [v for v in versions if v not in paper.VERSIONS]
     if bad:
-        raise ValueError(f"unknown version(s) {bad}; choose from {PAPER_VERSIONS}")
+        raise ValueError(f"unknown version(s) {bad}; choose from {paper.VERSIONS}")
     if len(set(versions)) != len(versions):
         raise ValueError(f"duplicate versions in {versions}")
     if "path" not in getattr(table, "columns", ()):
@@ -686,7 +681,8 @@ def extract(table, kind: str = "paper", versions: Sequence[str] = PAPER_VERSIONS
     clip_params = {"sr": int(sr), "offset": float(offset),
                    "duration": None if duration is None else float(duration), "n_steps": float(n_steps),
                    "noise_factor": float(noise_factor), "noise_reference": str(noise_reference)}
-    key_params = {**clip_params, "features": "zcr+rms+mfcc(librosa defaults) frame 2048 hop 512"}
+    key_params = {**clip_params,  # the string is part of the cache key: keep it byte for byte
+                  "features": f"zcr+rms+mfcc(librosa defaults) frame {paper.N_FFT} hop {paper.HOP_LENGTH}"}
     cdir = Path(cache_dir) if cache_dir is not None else cache_root() / "features"
 
     results: list[dict[str, np.ndarray] | None] = [None] * len(table)
@@ -754,8 +750,8 @@ def extract(table, kind: str = "paper", versions: Sequence[str] = PAPER_VERSIONS
         for j, v in enumerate(vecs):
             X[j, :v.size] = v
     else:
-        T = max(PAPER_N_FRAMES, max(paper_n_frames(v.size) for v in vecs))
-        X = np.zeros((len(vecs), 20, T), dtype=np.float32)
+        T = max(paper.N_FRAMES, max(paper_n_frames(v.size) for v in vecs))
+        X = np.zeros((len(vecs), paper.N_MFCC, T), dtype=np.float32)
         for j, v in enumerate(vecs):
             m = mfcc_from_paper_vector(v, pad_to=None)
             X[j, :, :m.shape[1]] = m
@@ -763,7 +759,7 @@ def extract(table, kind: str = "paper", versions: Sequence[str] = PAPER_VERSIONS
 
 
 # ============================================================================ how far is a copy?
-def augmentation_distances(table, n_pairs: int = 40, seed: int = 0, *, versions: Sequence[str] = PAPER_VERSIONS,
+def augmentation_distances(table, n_pairs: int = 40, seed: int = 0, *, versions: Sequence[str] = paper.VERSIONS,
                            n_jobs: int = 2, progress: bool = False, cache: bool = True, **extract_kwargs):
     """How far each augmented copy stays from its original in MFCC space, compared with another
     recording of the same emotion by the same speaker and by another speaker.

@@ -48,28 +48,32 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from . import paper
+
 __all__ = [
     "ChannelAttention", "SpatialAttention", "KerasDropout", "KerasBatchNorm1d", "apply_attention", "PaperNet", "keras_param_count", "paper_param_formula",
     "layer_table", "PAPER_CODE", "PAPER_TEXT", "BATCH_SIZE_CODE", "variant_config",
 ]
 
-#: Batch size per corpus in the released notebooks (the paper's text says 64 for all).
-BATCH_SIZE_CODE = {"emodb": 16, "emovo": 16, "savee": 16, "tess": 16, "ravdess": 32, "cremad": 32}
+#: Batch size per corpus in the released notebooks (the paper's text says 64 for all):
+#: :data:`ser_lib.paper.BATCH_SIZE_CODE`.
+BATCH_SIZE_CODE = paper.BATCH_SIZE_CODE
 
 #: The model and training setting of the released code (Lee & Nadeem 2025; spec section
 #: "Model in the released code"): two convolutional blocks, batch size per corpus.
 PAPER_CODE: dict[str, Any] = {
-    "name": "code", "n_blocks": 2, "filters": 256, "kernel_size": 7, "dropout": 0.2,
-    "dense_units": 64, "batch_size": dict(BATCH_SIZE_CODE), "lr": 1e-5, "epochs": 100,
-    "weight_l2": 1e-3,
+    "name": "code", "n_blocks": paper.N_BLOCKS_CODE, "filters": paper.FILTERS, "kernel_size": paper.KERNEL_SIZE,
+    "dropout": paper.DROPOUT, "dense_units": paper.DENSE_UNITS, "batch_size": dict(paper.BATCH_SIZE_CODE),
+    "lr": paper.LR, "epochs": paper.EPOCHS, "weight_l2": paper.WEIGHT_L2,
 }
 
 #: The setting described in the paper's text: "three convolutional blocks (256 filters,
 #: kernel size 7)", batch size 64 for every corpus, lr 1e-5, up to 100 epochs.
 PAPER_TEXT: dict[str, Any] = {
-    "name": "text", "n_blocks": 3, "filters": 256, "kernel_size": 7, "dropout": 0.2,
-    "dense_units": 64, "batch_size": {k: 64 for k in BATCH_SIZE_CODE}, "lr": 1e-5, "epochs": 100,
-    "weight_l2": 1e-3,
+    "name": "text", "n_blocks": paper.N_BLOCKS_TEXT, "filters": paper.FILTERS, "kernel_size": paper.KERNEL_SIZE,
+    "dropout": paper.DROPOUT, "dense_units": paper.DENSE_UNITS,
+    "batch_size": {k: paper.BATCH_SIZE_TEXT for k in paper.BATCH_SIZE_CODE},
+    "lr": paper.LR, "epochs": paper.EPOCHS, "weight_l2": paper.WEIGHT_L2,
 }
 
 

@@ -36,24 +36,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["PAPER_FIGURES", "PAPER_CITATION", "CORPUS_TITLES", "paper_split", "leakage_share",
+from . import paper
+
+__all__ = ["CORPUS_TITLES", "paper_split", "leakage_share",
            "encode_labels", "select_files", "default_checkpoint_dir", "run", "Reproduction",
            "shortfall_text", "INIT_NOTE"]
 
-#: Test accuracy (%) per corpus: in the paper's abstract, and printed by the authors' released
-#: notebooks (Lee & Nadeem 2025, arXiv:2507.03251; notebooks at GitHub spilabkorea/ser).
-#: The released CREMA-D notebook prints RAVDESS shapes, so its figure does not come from CREMA-D.
-PAPER_FIGURES: dict[str, dict[str, float]] = {
-    "savee": {"paper": 97.49, "released_notebook": 97.49},
-    "ravdess": {"paper": 99.23, "released_notebook": 99.24},
-    "cremad": {"paper": 89.31, "released_notebook": 91.67},
-    "tess": {"paper": 99.82, "released_notebook": 99.87},
-    "emodb": {"paper": 99.53, "released_notebook": 99.53},
-    "emovo": {"paper": 96.39, "released_notebook": 96.39},
-}
-PAPER_CITATION = ("Lee & Nadeem (2025), Toward Efficient Speech Emotion Recognition via Spectral "
-                  "Learning and Attention, arXiv:2507.03251 (abstract), and the figures printed by the "
-                  "authors' released notebooks (GitHub spilabkorea/ser)")
 #: The initialisation of the reproduction and why (shown on every reproduction page).
 INIT_NOTE = ("The reproduction starts from the released Keras model's initialisation: glorot-uniform kernels "
              "and zero biases, he-normal in the attention MLP and kernel. With the paper's learning rate of 1e-5 "
@@ -65,7 +53,8 @@ CORPUS_TITLES = {"savee": "SAVEE", "ravdess": "RAVDESS", "cremad": "CREMA-D", "t
                  "emodb": "EMO-DB", "emovo": "EMOVO", "synthetic": "synthetic"}
 
 
-def paper_split(n: int, test_size: float = 0.2, random_state: int = 42) -> tuple[np.ndarray, np.ndarray]:
+def paper_split(n: int, test_size: float = paper.TEST_SIZE,
+                random_state: int = paper.RANDOM_STATE) -> tuple[np.ndarray, np.ndarray]:
     """Row indices ``(train, test)`` of the released code's split over ``n`` rows.
 
     Exactly ``train_test_split(X, y, test_size=0.2, random_state=42, shuffle=True)``: without
@@ -114,7 +103,7 @@ def select_files(table: pd.DataFrame, max_files: int | None, seed: int = 0) -> p
 
 
 def default_checkpoint_dir(corpus: str, variant: str, init: str, drop_attention: str | None, seed: int,
-                           max_files: int | None = None, lr: float = 1e-5, batch_size: int | None = None) -> Path:
+                           max_files: int | None = None, lr: float = paper.LR, batch_size: int | None = None) -> Path:
     """``<cache>/checkpoints/reproduce/<corpus>-<variant>-<init>-<attention>-bs<..>-lr<..>-seed<..>[-n<..>]``."""
     from .config import cache_root
 
@@ -123,7 +112,7 @@ def default_checkpoint_dir(corpus: str, variant: str, init: str, drop_attention:
     return cache_root() / "checkpoints" / "reproduce" / name
 
 
-def shortfall_text(epochs_run: int, epochs_paper: int = 100, *, stopped_for_time: bool = False,
+def shortfall_text(epochs_run: int, epochs_paper: int = paper.EPOCHS, *, stopped_for_time: bool = False,
                    max_minutes: float | None = None) -> str | None:
     """The banner text for a run shorter than the paper's, or None."""
     if epochs_run >= epochs_paper:
@@ -175,7 +164,7 @@ def run(corpus: str = "auto", *, variant: str = "code", drop_attention: str | No
         lr: float | None = None, data_root: str | os.PathLike | None = None, max_files: int | None = None,
         max_minutes: float | None = None, device: str = "auto", torch_threads: int | None = None,
         checkpoint_dir: str | os.PathLike | None = "auto", results_path: str | os.PathLike | None = None,
-        n_jobs: int = 2, progress: bool = True, versions=("original", "noise", "pitch", "pitch_noise"),
+        n_jobs: int = 2, progress: bool = True, versions=paper.VERSIONS,
         feature_seed: int = 0) -> Reproduction:
     """Run the paper's protocol on one corpus and return a :class:`Reproduction`.
 
@@ -224,8 +213,9 @@ def run(corpus: str = "auto", *, variant: str = "code", drop_attention: str | No
         raise ValueError(f"{corpus}: only {len(table)} file(s); nothing to split")
     epochs = int(cfg["epochs"] if epochs is None else epochs)
     lr = float(cfg["lr"] if lr is None else lr)
-    if batch_size is None:
-        batch_size = cfg["batch_size"].get(corpus, 16 if variant == "code" else 64)
+    if batch_size is None:  # a corpus the released code did not run: the small corpora's 16 (code), 64 (text)
+        batch_size = cfg["batch_size"].get(corpus, min(paper.BATCH_SIZE_CODE.values()) if variant == "code"
+                                           else paper.BATCH_SIZE_TEXT)
     batch_size = int(batch_size)
 
     # 1. features (four versions per file), zero-padded rows
@@ -279,13 +269,14 @@ def run(corpus: str = "auto", *, variant: str = "code", drop_attention: str | No
     counts = keras_param_count(model)
     params = {"corpus": corpus, "protocol": "paper", "variant": variant, "n_blocks": cfg["n_blocks"],
               "drop_attention": drop_attention, "init": init, "epochs": epochs, "batch_size": batch_size,
-              "lr": lr, "weight_l2": cfg["weight_l2"], "seed": seed, "split_random_state": 42,
-              "test_size": 0.2, "versions": list(versions), "feature_seed": feature_seed,
+              "lr": lr, "weight_l2": cfg["weight_l2"], "seed": seed, "split_random_state": paper.RANDOM_STATE,
+              "test_size": paper.TEST_SIZE, "versions": list(versions), "feature_seed": feature_seed,
               "max_files": max_files, "max_minutes": max_minutes, "device": str(resolve_device(device)),
               "torch_threads": torch.get_num_threads(), "input_length": int(Xtr.shape[1]),
               "n_classes": len(labels), "params_keras": counts,
               "checkpoint_dir": None if checkpoint_dir is None else str(checkpoint_dir)}
-    short = shortfall_text(hist.epochs_run, 100, stopped_for_time=hist.stopped_for_time, max_minutes=max_minutes)
+    short = shortfall_text(hist.epochs_run, paper.EPOCHS, stopped_for_time=hist.stopped_for_time,
+                           max_minutes=max_minutes)
     # wall time of this call plus the training time of epochs run by earlier (interrupted) calls
     earlier = float(sum(e["seconds"] for e in hist.epochs[:hist.resumed_from]))
     wall = time.perf_counter() - t_start + earlier
@@ -293,13 +284,13 @@ def run(corpus: str = "auto", *, variant: str = "code", drop_attention: str | No
             "n_files_in_corpus": int(n_files_total), "n_rows": int(len(meta)),
             "emotions": {k: int(v) for k, v in table["emotion"].value_counts().sort_index().items()},
             "synthetic": corpus == "synthetic"}
-    figures = PAPER_FIGURES.get(corpus, {})
-    extra = {"epochs_run": hist.epochs_run, "epochs_planned": epochs, "epochs_paper": 100,
+    figures = paper.FIGURES.get(corpus, {})
+    extra = {"epochs_run": hist.epochs_run, "epochs_planned": epochs, "epochs_paper": paper.EPOCHS,
              "shortfall": short, "stopped_for_time": hist.stopped_for_time,
              "leakage": {"test_rows_with_sibling_in_train": leak,
                          "definition": "share of test rows whose recording has another row (an augmented "
                                        "version) in the training set"},
-             "paper_figures": {**figures, "citation": PAPER_CITATION},
+             "paper_figures": {**figures, "citation": paper.CITATION},
              "timing": {"features_s": t_feat.seconds, "training_s_this_call": t_train.seconds,
                         "training_s_all_calls": hist.seconds, "resumed_from_epoch": hist.resumed_from,
                         "earlier_calls_training_s": earlier,

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from ser_lib import augment as A
+from ser_lib import paper
 
 SR = 22050
 
@@ -89,9 +90,9 @@ def test_pitch_shift_moves_the_fundamental_up_two_semitones():
 
 def test_paper_versions_shapes_and_mapping_rngs():
     y = _tone(n=SR // 2)
-    rngs = {v: A.version_rng(0, "r", v) for v in A.PAPER_VERSIONS}
+    rngs = {v: A.version_rng(0, "r", v) for v in paper.VERSIONS}
     out = A.paper_versions(y, SR, rngs)
-    assert list(out) == list(A.PAPER_VERSIONS)
+    assert list(out) == list(paper.VERSIONS)
     assert all(v.shape == y.shape and v.dtype == y.dtype for v in out.values())
     assert not np.allclose(out["pitch"], y)
     assert not np.array_equal(out["pitch_noise"], out["pitch"])

@@ -11,6 +11,7 @@ import soundfile as sf
 
 from ser_lib import augment as A
 from ser_lib import features as F
+from ser_lib import paper
 
 SR = 22050
 
@@ -221,7 +222,7 @@ def test_extract_parallel_order_independent_and_mfcc_kind(wav_table, tmp_path):
 def test_extract_versions_match_clip_versions(wav_table, tmp_path):
     X, meta = F.extract(wav_table.head(1), n_jobs=1, cache_dir=tmp_path, progress=False, seed=2)
     clips = F.clip_versions(wav_table["path"][0], "test/rec0", seed=2)
-    for j, v in enumerate(A.PAPER_VERSIONS):
+    for j, v in enumerate(paper.VERSIONS):
         np.testing.assert_array_equal(X[j], F.paper_vector(clips[v]))
     assert not np.array_equal(X[0], X[2])  # pitch differs from original
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import augment as A
 from .. import features as F
+from .. import paper
 
 from . import encode_audio  # noqa: E402  (shared with audio_player)
 
@@ -23,8 +24,6 @@ __all__ = [
     "plot_version_differences", "plot_distances",
     "encode_audio", "variant_image", "render_variant", "live_widget", "static_widget", "snr_label",
 ]
-
-HOP = 512
 
 
 def _fig(*args, **kw):
@@ -45,7 +44,7 @@ def plot_waveform(y, sr, ax=None, title=None, color="C0"):
     return ax.figure
 
 
-def plot_framing(y, sr, n_fft=2048, hop_length=HOP, frame_index=40, window="hann"):
+def plot_framing(y, sr, n_fft=paper.N_FFT, hop_length=paper.HOP_LENGTH, frame_index=40, window="hann"):
     """Where frames sit on the (centre-padded) signal, and one frame before/after windowing."""
     fig, axes = _fig(1, 2, figsize=(11, 2.8), gridspec_kw={"width_ratios": [2, 1]})
     pad = n_fft // 2
@@ -71,7 +70,7 @@ def plot_framing(y, sr, n_fft=2048, hop_length=HOP, frame_index=40, window="hann
     return fig
 
 
-def plot_spectrogram(S_db, sr, hop_length=HOP, ax=None, title=None, y_axis="hz", cbar="dB", **kw):
+def plot_spectrogram(S_db, sr, hop_length=paper.HOP_LENGTH, ax=None, title=None, y_axis="hz", cbar="dB", **kw):
     """An image of a (n_bins, T) dB matrix; ``y_axis`` 'hz' (linear bins up to sr/2) or 'index'."""
     if ax is None:
         fig, ax = _fig(figsize=(9, 3))
@@ -87,7 +86,7 @@ def plot_spectrogram(S_db, sr, hop_length=HOP, ax=None, title=None, y_axis="hz",
     return ax.figure
 
 
-def plot_matrix(M, sr=22050, hop_length=HOP, ax=None, title=None, ylabel="coefficient", cbar="", **kw):
+def plot_matrix(M, sr=paper.SR, hop_length=paper.HOP_LENGTH, ax=None, title=None, ylabel="coefficient", cbar="", **kw):
     """An image of a (rows, T) matrix against time (MFCCs, mel bands)."""
     if ax is None:
         fig, ax = _fig(figsize=(9, 2.8))
@@ -122,7 +121,7 @@ def plot_filterbank(fb, sr, n_show=None):
     return fig
 
 
-def plot_mfcc_comparison(ours, ref, sr=22050, hop_length=HOP):
+def plot_mfcc_comparison(ours, ref, sr=paper.SR, hop_length=paper.HOP_LENGTH):
     """Our MFCC, librosa's, and the absolute difference (note its own colour scale)."""
     fig, axes = _fig(1, 3, figsize=(13, 3))
     vmin, vmax = float(min(ours.min(), ref.min())), float(max(ours.max(), ref.max()))
@@ -158,13 +157,15 @@ def plot_paper_vector(v, layout=None):
     return fig
 
 
-def plot_kernel_view(layout=None, starts=(30, 216 + 20 * 10 + 3, 216 + 20 * 10 + 16), kernel=7, n_layers=2):
+def plot_kernel_view(layout=None, starts=(30, 2 * paper.N_FRAMES + paper.N_MFCC * 10 + 3,
+                                          2 * paper.N_FRAMES + paper.N_MFCC * 10 + 16),
+                     kernel=paper.KERNEL_SIZE, n_layers=paper.N_BLOCKS_CODE):
     """Which (block, frame, coefficient) cells a Conv1D window of ``kernel`` positions covers.
 
     Left: the ZCR/RMS rows; right: the MFCC block as a (coefficient × frame) grid, with the cells
     seen by one window (and by ``n_layers`` stacked valid convolutions) highlighted.
     """
-    layout = layout or F.paper_layout(F.PAPER_N_FRAMES)
+    layout = layout or F.paper_layout(paper.N_FRAMES)
     T, K = layout.n_frames, layout.n_mfcc
     rf = n_layers * (kernel - 1) + 1
     fig, axes = _fig(1, 2, figsize=(12, 3.4), gridspec_kw={"width_ratios": [1, 2]})
@@ -274,7 +275,7 @@ def variant_image(y, sr, title="", *, fmt="jpeg", size=(5.2, 2.6), dpi=72, spec_
     ax1, ax2 = fig.subplots(2, 1, sharex=True)
     S = _spec_db(y, sr)
     kmax = int(8000 / (sr / 2) * (S.shape[0] - 1))
-    T = S.shape[1] * HOP / sr
+    T = S.shape[1] * paper.HOP_LENGTH / sr
     ax1.imshow(S[:kmax], origin="lower", aspect="auto", cmap="magma", extent=(0, T, 0, 8),
                vmin=spec_vmin if spec_vmin is not None else S.max() - 80)
     ax1.set_ylabel("kHz", fontsize=7)
@@ -296,7 +297,7 @@ def variant_image(y, sr, title="", *, fmt="jpeg", size=(5.2, 2.6), dpi=72, spec_
     return buf.getvalue()
 
 
-def render_variant(y, sr, n_steps=0.0, snr_db=np.inf, factor=0.0, seed=0, *, audio_rate=22050,
+def render_variant(y, sr, n_steps=0.0, snr_db=np.inf, factor=0.0, seed=0, *, audio_rate=paper.SR,
                    audio_fmt="mp3", image_fmt="jpeg"):
     """Augment one clip and render it for a widget: pitch shift (semitones), then SNR noise (dB,
     ``inf`` = none), then the paper's noise with ``factor`` (0 = none).
