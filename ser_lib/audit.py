@@ -48,8 +48,9 @@ from . import metrics as M
 from . import paper
 from . import protocols as P
 from .config import REPO_ROOT
+from .labels import EMOTIONS, encode_labels
 
-__all__ = ["HEADLINE_MODELS", "BASELINES", "ABLATION_MODELS", "CORPORA", "EMOTION_ORDER", "REFERENCE_FIGURES",
+__all__ = ["HEADLINE_MODELS", "BASELINES", "ABLATION_MODELS", "CORPORA", "REFERENCE_FIGURES",
            "CorpusData", "load_corpus", "subsample", "result_path", "run_one", "run_grid", "collect",
            "summary_table", "leakage_table", "DEFAULT_RESULTS_DIR", "estimate_trainings"]
 
@@ -61,7 +62,6 @@ BASELINES = ("compare_svm", "egemaps_svm", "mfcc_lr")
 #: speaker normalisation; scripts/audit_all.py --ablation adds "efficient+spkn" without augmentation.
 ABLATION_MODELS = ("efficient_noatt+spkn", "efficient_channel+spkn", "efficient_spatial+spkn", "efficient+spkn",
                    "efficient")
-EMOTION_ORDER = ("neutral", "calm", "happy", "sad", "angry", "fear", "disgust", "surprise", "boredom")
 
 #: Public reference figures (theirs, not ours), from /shared/reference/honest-evaluation-anchors.md.
 REFERENCE_FIGURES = [
@@ -96,7 +96,7 @@ class CorpusData:
     table: pd.DataFrame            # one row per recording
     meta: pd.DataFrame             # one row per (recording, version)
     frames: np.ndarray             # float32 (rows, 22, 108)
-    labels: list                   # class names in a fixed order
+    labels: list                   # class names in the order of ser_lib.labels.EMOTIONS (then alphabetical)
     y: np.ndarray                  # int class index per row
     checksum: str
     root: str
@@ -209,10 +209,7 @@ def load_corpus(corpus: str, data_root=None, *, max_files: int | None = None, n_
         raise FileNotFoundError(f"no files of corpus {corpus!r} under {root}")
     X, meta = features.extract(table, kind="paper", seed=0, n_jobs=n_jobs, progress=progress)
     frames = frame_features(X, meta["n_frames"].to_numpy())
-    present = set(meta["emotion"])
-    labels = [e for e in EMOTION_ORDER if e in present] + sorted(present - set(EMOTION_ORDER))
-    pos = {e: i for i, e in enumerate(labels)}
-    y = meta["emotion"].map(pos).to_numpy(np.int64)
+    y, labels = encode_labels(meta["emotion"], order=EMOTIONS)
     data = CorpusData(corpus=corpus, table=table, meta=meta.reset_index(drop=True), frames=frames, labels=labels,
                       y=y, checksum=data_checksum(table["path"]), root=str(root))
     _CACHE[key] = data

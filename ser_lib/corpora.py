@@ -7,7 +7,8 @@ walks a corpus folder and returns one row per audio file, with labels parsed fro
 case). Files whose names do not parse are never dropped silently: they are counted, up to five
 are named in a warning, and all are listed in ``df.attrs['unparsed']``.
 
-Common emotion labels: ``neutral, calm, happy, sad, angry, fear, disgust, surprise, boredom``.
+Common emotion labels (:data:`ser_lib.labels.EMOTIONS`): ``neutral, calm, happy, sad, angry, fear, disgust,
+surprise, boredom``.
 The paper's mappings are applied (RAVDESS calm -> neutral, TESS pleasant surprise -> surprise,
 EMO-DB anxiety/fear -> fear, EMOVO gioia -> happy, ...); ``emotion_code`` keeps the corpus's own code.
 
@@ -44,12 +45,11 @@ import pandas as pd
 
 from . import config, paper
 
-__all__ = ["Corpus", "CORPORA", "REAL_CORPORA", "COLUMNS", "EMOTIONS", "AUDIO_SUFFIXES", "scan",
+__all__ = ["Corpus", "CORPORA", "REAL_CORPORA", "COLUMNS", "AUDIO_SUFFIXES", "scan",
            "available", "locate", "how_to_get", "default_corpus", "parse_path", "file_info", "summarize", "main"]
 
 COLUMNS = ["path", "corpus", "speaker", "gender", "text", "emotion_code", "emotion", "intensity",
            "recording_id"]
-EMOTIONS = ("neutral", "calm", "happy", "sad", "angry", "fear", "disgust", "surprise", "boredom")
 AUDIO_SUFFIXES = (".wav", ".flac")
 #: order in which :func:`default_corpus` looks for a real corpus
 REAL_CORPORA = ("emodb", "savee", "emovo", "ravdess", "tess", "cremad")

@@ -9,7 +9,15 @@
 - :func:`aggregate` -- a ``mean ± std`` table over folds and seeds;
 - :func:`paired` -- two configurations compared on the same folds and seeds.
 
-All metrics are returned as fractions in [0, 1]; tables multiply by 100 for display.
+All metrics are returned as fractions in [0, 1]; tables multiply by 100 for display. This module is
+the one implementation of UAR, accuracy, macro-F1 and the confusion matrix: the reproduction, the
+audit, the trainers (validation UAR) and the notebooks call it.
+
+``labels``: by default :func:`uar` averages over the classes present in ``y_true`` and
+:func:`macro_f1` over the classes in ``y_true`` or ``y_pred``. Given explicit ``labels``, both average
+over exactly those classes, and a class with nothing to score (no true row for recall; no true and no
+predicted row for F1) counts as 0 -- scikit-learn's ``recall_score`` / ``f1_score`` with
+``labels=..., average="macro", zero_division=0``, which the reproduction reports.
 """
 from __future__ import annotations
 
@@ -32,11 +40,18 @@ def _check(y_true, y_pred):
     return y_true, y_pred
 
 
-def uar(y_true, y_pred) -> float:
-    """Unweighted average recall over the classes present in ``y_true`` (balanced accuracy)."""
+def uar(y_true, y_pred, labels: Sequence | None = None) -> float:
+    """Unweighted average recall (balanced accuracy) over the classes present in ``y_true``, or over
+    ``labels`` when given (a label absent from ``y_true`` then has recall 0)."""
     y_true, y_pred = _check(y_true, y_pred)
-    classes = np.unique(y_true)
-    return float(np.mean([np.mean(y_pred[y_true == c] == c) for c in classes]))
+    classes = np.unique(y_true) if labels is None else list(labels)
+    recalls = []
+    for c in classes:
+        true_c = y_true == c
+        recalls.append(np.mean(y_pred[true_c] == c) if true_c.any() else 0.0)
+    if not recalls:
+        raise ValueError("uar() got an empty list of labels")
+    return float(np.mean(recalls))
 
 
 def accuracy(y_true, y_pred) -> float:
@@ -48,18 +63,17 @@ def accuracy(y_true, y_pred) -> float:
 def macro_f1(y_true, y_pred, labels: Sequence | None = None) -> float:
     """Unweighted mean of per-class F1 over ``labels`` (default: classes in ``y_true`` or ``y_pred``).
 
-    A class that is never predicted and never true is skipped; one with no correct prediction scores 0.
+    A class with no correct prediction scores 0, and so does a class of ``labels`` that is never
+    true and never predicted (scikit-learn's ``zero_division=0``).
     """
     y_true, y_pred = _check(y_true, y_pred)
-    labels = np.unique(np.r_[y_true, y_pred]) if labels is None else np.asarray(labels)
+    labels = np.unique(np.r_[y_true, y_pred]) if labels is None else list(labels)
     f1s = []
     for c in labels:
         tp = np.sum((y_true == c) & (y_pred == c))
         fp = np.sum((y_true != c) & (y_pred == c))
         fn = np.sum((y_true == c) & (y_pred != c))
-        if tp + fp + fn == 0:
-            continue
-        f1s.append(2 * tp / (2 * tp + fp + fn))
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0)
     return float(np.mean(f1s)) if f1s else 0.0
 
 
@@ -80,8 +94,9 @@ def confusion(y_true, y_pred, labels: Sequence) -> np.ndarray:
 
 
 def all_metrics(y_true, y_pred, labels: Sequence | None = None) -> dict:
-    """``{"uar", "accuracy", "macro_f1", "n"}`` (+ ``"confusion"`` and ``"labels"`` when ``labels`` given)."""
-    out = {"uar": uar(y_true, y_pred), "accuracy": accuracy(y_true, y_pred),
+    """``{"uar", "accuracy", "macro_f1", "n"}`` (+ ``"confusion"`` and ``"labels"`` when ``labels`` given,
+    and then UAR and macro-F1 average over exactly ``labels``)."""
+    out = {"uar": uar(y_true, y_pred, labels), "accuracy": accuracy(y_true, y_pred),
            "macro_f1": macro_f1(y_true, y_pred, labels), "n": int(len(y_true))}
     if labels is not None:
         out["labels"] = list(labels)

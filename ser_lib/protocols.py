@@ -27,6 +27,11 @@ Validation and test rows are original (unaugmented) versions, except under ``pap
 
 :func:`check_fold` verifies what a protocol promises and :func:`leakage` measures the share
 of test rows whose recording (an augmented sibling) was seen in training.
+
+:func:`paper_split` is the released split itself, in the order ``train_test_split`` returns the
+rows: the reproduction (:mod:`ser_lib.reproduce`) trains on exactly that order, and :func:`paper`
+builds the audit's ``paper`` fold from it. :func:`leakage_share` is the one leakage computation
+(:func:`leakage` applies it to a fold).
 """
 from __future__ import annotations
 
@@ -36,8 +41,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["Fold", "PROTOCOLS", "EMOBOX_RAVDESS_FOLDS", "LOSO_CORPORA", "paper", "utterance", "speaker",
-           "build", "check_fold", "leakage", "fold_summary"]
+from .paper import RANDOM_STATE, TEST_SIZE
+
+__all__ = ["Fold", "PROTOCOLS", "EMOBOX_RAVDESS_FOLDS", "LOSO_CORPORA", "paper_split", "paper", "utterance",
+           "speaker", "build", "check_fold", "leakage_share", "leakage", "fold_summary"]
 
 PROTOCOLS = ("paper", "utterance", "speaker")
 
@@ -103,18 +110,33 @@ def _train_rows(meta, recordings, augment: bool) -> np.ndarray:
     return _rows(meta, recordings, original_only=not augment)
 
 
-def paper(meta: pd.DataFrame, seed: int = 42, *, val_size: float = 0.1) -> list[Fold]:
+def paper_split(n: int, test_size: float = TEST_SIZE,
+                random_state: int = RANDOM_STATE) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices ``(train, test)`` of the released code's split over ``n`` rows.
+
+    Exactly ``train_test_split(X, y, test_size=0.2, random_state=42, shuffle=True)``: without
+    stratification the permutation depends only on ``n``, so splitting ``arange(n)`` gives the
+    rows that call puts on each side, in the same order.
+    """
+    from sklearn.model_selection import train_test_split
+
+    if n < 2:
+        raise ValueError(f"need at least 2 rows to split, got {n}")
+    tr, te = train_test_split(np.arange(n), test_size=test_size, random_state=random_state, shuffle=True)
+    return np.asarray(tr), np.asarray(te)
+
+
+def paper(meta: pd.DataFrame, seed: int = RANDOM_STATE, *, val_size: float = 0.1) -> list[Fold]:
     """The released code's split: 20 % of rows at random, after augmentation.
 
-    ``test_idx`` is exactly ``train_test_split(np.arange(n), test_size=0.2, random_state=seed,
-    shuffle=True)[1]``. A random ``val_size`` share of the training rows is set aside for
-    validation (the released code validated on the test set itself; we do not).
+    ``test_idx`` is exactly the test side of :func:`paper_split` ``(n, random_state=seed)``, sorted.
+    A random ``val_size`` share of the training rows is set aside for validation (the released
+    code validated on the test set itself; we do not).
     """
     from sklearn.model_selection import train_test_split
 
     _check_meta(meta)
-    n = len(meta)
-    tr, te = train_test_split(np.arange(n), test_size=0.2, random_state=seed, shuffle=True)
+    tr, te = paper_split(len(meta), random_state=seed)
     if val_size and val_size > 0:
         tr, va = train_test_split(tr, test_size=val_size, random_state=seed + 1, shuffle=True)
     else:
@@ -299,20 +321,33 @@ def check_fold(meta: pd.DataFrame, fold: Fold, protocol: str) -> bool:
     return True
 
 
+def leakage_share(recording_ids, train_idx, test_idx) -> float:
+    """Share of test rows whose recording also has a row (an augmented sibling) among ``train_idx``.
+
+    ``recording_ids``: one id per row; ``train_idx``, ``test_idx``: row positions. Returns a float
+    in [0, 1]; raises ``ValueError`` on an empty test set.
+    """
+    rid = np.asarray(recording_ids).astype(str)
+    te = np.asarray(test_idx, dtype=np.int64)
+    if te.size == 0:
+        raise ValueError("empty test set")
+    seen = set(rid[np.asarray(train_idx, dtype=np.int64)])
+    return float(np.mean([r in seen for r in rid[te]]))
+
+
 def leakage(meta: pd.DataFrame, fold: Fold) -> float:
     """Share of test rows whose recording (an augmented sibling or the row itself) was seen in
-    training, i.e. whose ``recording_id`` occurs among the train or validation rows.
+    training, i.e. whose ``recording_id`` occurs among the train or validation rows
+    (:func:`leakage_share` with the train and validation rows as the seen side).
 
     Returns a float in [0, 1]: about 0.99 for the paper's split with four versions per recording,
     exactly 0 for ``utterance`` and ``speaker``.
     """
     _check_meta(meta)
-    te = np.asarray(fold.test_idx, np.int64)
-    if te.size == 0:
+    if len(fold.test_idx) == 0:
         raise ValueError(f"{fold.name}: empty test set")
-    rid = meta["recording_id"].to_numpy()
-    seen = set(rid[np.r_[np.asarray(fold.train_idx, np.int64), np.asarray(fold.val_idx, np.int64)]])
-    return float(np.mean([r in seen for r in rid[te]]))
+    seen = np.r_[np.asarray(fold.train_idx, np.int64), np.asarray(fold.val_idx, np.int64)]
+    return leakage_share(meta["recording_id"], seen, fold.test_idx)
 
 
 def fold_summary(meta: pd.DataFrame, folds: list[Fold], protocol: str) -> pd.DataFrame:

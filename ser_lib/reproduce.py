@@ -7,17 +7,19 @@ code"):
    (:func:`ser_lib.features.extract` with ``kind='paper'``); rows of different lengths are
    zero-padded on the right (the released ``fillna(0)``);
 2. labels are encoded as the indices of the *sorted* label names (what sklearn's
-   ``LabelEncoder``/``OneHotEncoder`` do), so class 0 is the alphabetically first emotion;
+   ``LabelEncoder``/``OneHotEncoder`` do), so class 0 is the alphabetically first emotion
+   (:func:`ser_lib.labels.encode_labels`);
 3. ONE random split over ROWS, after augmentation:
-   ``train_test_split(X, y, test_size=0.2, random_state=42, shuffle=True)`` (:func:`paper_split`);
-   augmented copies of one recording therefore land on both sides (:func:`leakage_share`);
+   ``train_test_split(X, y, test_size=0.2, random_state=42, shuffle=True)``
+   (:func:`ser_lib.protocols.paper_split`); augmented copies of one recording therefore land on both
+   sides (:func:`ser_lib.protocols.leakage_share`);
 4. ``StandardScaler`` fitted on the training rows;
 5. :class:`ser_lib.model.PaperNet` (two blocks in the released code, three in the paper's text),
    Adam lr 1e-5, batch size 16 or 32 per corpus, 100 epochs, the *test set passed as validation
    data* every epoch, no early stopping, the last epoch's test accuracy reported.
 
-We report accuracy as the paper does, and also UAR and macro-F1, the confusion matrix, the
-per-class report, and the leakage of the split. Runs shorter than 100 epochs are flagged
+We report accuracy as the paper does, and also UAR and macro-F1, the confusion matrix
+(:mod:`ser_lib.metrics`), the per-class report, and the leakage of the split. Runs shorter than 100 epochs are flagged
 (``shortfall``) everywhere their numbers appear.
 
 Where a run departs from the released code (the 2376-value input vector for every corpus, the
@@ -36,11 +38,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import metrics as M
 from . import paper
+from .labels import encode_labels
+from .protocols import leakage_share, paper_split
 
-__all__ = ["CORPUS_TITLES", "paper_split", "leakage_share",
-           "encode_labels", "select_files", "default_checkpoint_dir", "run", "Reproduction",
-           "shortfall_text", "INIT_NOTE"]
+__all__ = ["CORPUS_TITLES", "select_files", "default_checkpoint_dir", "run", "Reproduction", "shortfall_text",
+           "INIT_NOTE"]
 
 #: The initialisation of the reproduction and why (shown on every reproduction page).
 INIT_NOTE = ("The reproduction starts from the released Keras model's initialisation: glorot-uniform kernels "
@@ -51,41 +55,6 @@ INIT_NOTE = ("The reproduction starts from the released Keras model's initialisa
              "initialisation) is a documented variant; every results file records which one was used.")
 CORPUS_TITLES = {"savee": "SAVEE", "ravdess": "RAVDESS", "cremad": "CREMA-D", "tess": "TESS",
                  "emodb": "EMO-DB", "emovo": "EMOVO", "synthetic": "synthetic"}
-
-
-def paper_split(n: int, test_size: float = paper.TEST_SIZE,
-                random_state: int = paper.RANDOM_STATE) -> tuple[np.ndarray, np.ndarray]:
-    """Row indices ``(train, test)`` of the released code's split over ``n`` rows.
-
-    Exactly ``train_test_split(X, y, test_size=0.2, random_state=42, shuffle=True)``: without
-    stratification the permutation depends only on ``n``, so splitting ``arange(n)`` gives the
-    rows that call puts on each side, in the same order.
-    """
-    from sklearn.model_selection import train_test_split
-
-    if n < 2:
-        raise ValueError(f"need at least 2 rows to split, got {n}")
-    tr, te = train_test_split(np.arange(n), test_size=test_size, random_state=random_state, shuffle=True)
-    return np.asarray(tr), np.asarray(te)
-
-
-def leakage_share(recording_ids, train_idx, test_idx) -> float:
-    """Share of test rows whose recording also has a row (an augmented sibling) in training."""
-    rid = np.asarray(recording_ids).astype(str)
-    te = np.asarray(test_idx, dtype=np.int64)
-    if te.size == 0:
-        raise ValueError("empty test set")
-    seen = set(rid[np.asarray(train_idx, dtype=np.int64)])
-    return float(np.mean([r in seen for r in rid[te]]))
-
-
-def encode_labels(labels) -> tuple[np.ndarray, list[str]]:
-    """``(y, names)``: ``y[i]`` is the index of ``labels[i]`` in ``names = sorted(set(labels))``
-    (the order sklearn's ``LabelEncoder`` and ``OneHotEncoder`` use)."""
-    labels = np.asarray(labels).astype(str)
-    names = sorted(set(labels.tolist()))
-    lookup = {n: i for i, n in enumerate(names)}
-    return np.array([lookup[l] for l in labels], dtype=np.int64), names
 
 
 def select_files(table: pd.DataFrame, max_files: int | None, seed: int = 0) -> pd.DataFrame:
@@ -192,7 +161,7 @@ def run(corpus: str = "auto", *, variant: str = "code", drop_attention: str | No
     feature_seed : seed of the augmentation noise.
     """
     import torch
-    from sklearn.metrics import classification_report, confusion_matrix, f1_score, recall_score
+    from sklearn.metrics import classification_report
     from sklearn.preprocessing import StandardScaler
 
     from . import features
@@ -253,13 +222,13 @@ def run(corpus: str = "auto", *, variant: str = "code", drop_attention: str | No
     pred = proba.argmax(1)
     yte = y[te]
     idx = list(range(len(labels)))
-    cm = confusion_matrix(yte, pred, labels=idx)
+    cm = M.confusion(yte, pred, idx)
     rep = pd.DataFrame(classification_report(yte, pred, labels=idx, target_names=labels, output_dict=True,
                                              zero_division=0)).T
     metrics = {
-        "accuracy": float(np.mean(pred == yte)),
-        "uar": float(recall_score(yte, pred, labels=idx, average="macro", zero_division=0)),
-        "macro_f1": float(f1_score(yte, pred, labels=idx, average="macro", zero_division=0)),
+        "accuracy": M.accuracy(yte, pred),
+        "uar": M.uar(yte, pred, idx),            # over every class, 0 for one absent from the test rows
+        "macro_f1": M.macro_f1(yte, pred, idx),
         "n_test": int(len(te)), "n_train": int(len(tr)),
         "confusion": cm.tolist(), "labels": labels,
         "last_epoch_val_acc": hist.epochs[-1]["val_acc"] if hist.epochs else None,

@@ -48,6 +48,7 @@ from torch import nn
 import torch.nn.functional as F
 
 from . import checkpoints
+from .metrics import uar
 from .speed import retain_freed_memory
 
 __all__ = ["set_seed", "fit", "predict_proba", "predict", "History", "resolve_device", "uar",
@@ -69,14 +70,6 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     if device in (None, "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
-
-
-def uar(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | None = None) -> float:
-    """Unweighted average recall (balanced accuracy) over the classes present in ``y_true``."""
-    y_true = np.asarray(y_true)
-    y_pred = np.asarray(y_pred)
-    recalls = [np.mean(y_pred[y_true == c] == c) for c in np.unique(y_true)]
-    return float(np.mean(recalls)) if recalls else float("nan")
 
 
 @dataclass

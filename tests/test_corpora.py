@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import soundfile as sf
 
-from ser_lib import corpora
+from ser_lib import corpora, labels
 
 _TONE = (0.1 * np.sin(2 * np.pi * 200 * np.arange(1600) / 16000)).astype(np.float32)
 
@@ -205,7 +205,7 @@ def test_default_corpus_falls_back_to_synthetic(tmp_path, monkeypatch, synthetic
 def test_registry_and_how_to():
     assert set(corpora.CORPORA) == {"savee", "ravdess", "cremad", "tess", "emodb", "emovo", "synthetic"}
     for name, c in corpora.CORPORA.items():
-        assert set(c.emotion_map.values()) <= set(corpora.EMOTIONS)
+        assert set(c.emotion_map.values()) <= set(labels.EMOTIONS)
         text = corpora.how_to_get(name)
         assert c.title in text
     assert corpora.CORPORA["ravdess"].emotion_map["02"] == "neutral"

@@ -141,3 +141,84 @@ def test_real_corpus_folds(real_root):
     assert len(folds) == 6 and sum(len(f.test_idx) for f in folds) == len(rav)
     for f in folds:
         P.check_fold(rmeta, f, "speaker")
+
+
+# ----------------------------------------------------------------- the released split and the leakage share
+@pytest.mark.parametrize("n", [10, 101, 2140])
+def test_paper_split_equals_sklearn(n):
+    X = np.random.default_rng(0).normal(size=(n, 3))
+    y = np.arange(n) % 4
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.2, random_state=42, shuffle=True)
+    tr, te = P.paper_split(n)
+    assert np.array_equal(X[tr], Xtr) and np.array_equal(X[te], Xte)
+    assert np.array_equal(y[te], yte)
+    assert len(set(tr) | set(te)) == n and not set(tr) & set(te)
+
+
+def _paper_fold_before_the_merge(meta, seed, val_size=0.1):
+    """protocols.paper as it was written before it was built on paper_split (kept here as the reference)."""
+    n = len(meta)
+    tr, te = train_test_split(np.arange(n), test_size=0.2, random_state=seed, shuffle=True)
+    if val_size and val_size > 0:
+        tr, va = train_test_split(tr, test_size=val_size, random_state=seed + 1, shuffle=True)
+    else:
+        va = np.array([], np.int64)
+    return np.sort(tr), np.sort(va), np.sort(te)
+
+
+@pytest.mark.parametrize("n_speakers,per_speaker", [(6, 20), (2, 3), (10, 49)])
+@pytest.mark.parametrize("seed", [42, 0, 7])
+def test_paper_fold_and_paper_split_give_identical_indices(n_speakers, per_speaker, seed):
+    """The audit's paper fold and the reproduction's split are the same rows: the fold's test side is the
+    split's test side (sorted), its train + validation sides are the split's training side."""
+    meta = make_meta(n_speakers, per_speaker)
+    tr, te = P.paper_split(len(meta), random_state=seed)
+    for val_size in (0.1, 0.0):
+        (f,) = P.paper(meta, seed, val_size=val_size)
+        np.testing.assert_array_equal(f.test_idx, np.sort(te))
+        np.testing.assert_array_equal(np.sort(np.r_[f.train_idx, f.val_idx]), np.sort(tr))
+        if not val_size:
+            np.testing.assert_array_equal(f.train_idx, np.sort(tr))
+            assert f.val_idx.size == 0
+        old = _paper_fold_before_the_merge(meta, seed, val_size)
+        for got, want in zip((f.train_idx, f.val_idx, f.test_idx), old):
+            np.testing.assert_array_equal(got, want)
+            assert got.dtype == np.int64
+    # the default seed is the released random_state
+    np.testing.assert_array_equal(P.paper(meta)[0].test_idx, np.sort(P.paper_split(len(meta))[1]))
+
+
+def test_leakage_share_on_toy_table():
+    # 3 recordings x 2 versions; train has a0, a1, b0; test has b1, c0, c1
+    rid = np.array(["a", "a", "b", "b", "c", "c"])
+    assert P.leakage_share(rid, [0, 1, 2], [3, 4, 5]) == pytest.approx(1 / 3)
+    assert P.leakage_share(rid, [0, 1], [2, 3]) == 0.0
+    assert P.leakage_share(rid, [0, 2, 4], [1, 3, 5]) == 1.0
+    with pytest.raises(ValueError):
+        P.leakage_share(rid, [0], [])
+
+
+def test_leakage_of_paper_split_with_four_versions_is_high():
+    rid = np.repeat(np.arange(300), 4)
+    tr, te = P.paper_split(len(rid))
+    share = P.leakage_share(rid, tr, te)
+    # P(no sibling of a test row in train) ~ 0.2**3 = 0.008
+    assert 0.97 < share <= 1.0
+
+
+def test_leakage_of_a_fold_is_the_leakage_share_of_its_rows():
+    meta = make_meta()
+    for protocol in ("paper", "utterance", "speaker"):
+        for f in P.build(protocol, meta, "emodb", 3):
+            seen = np.r_[f.train_idx, f.val_idx]
+            assert P.leakage(meta, f) == P.leakage_share(meta["recording_id"], seen, f.test_idx)
+            assert P.leakage(meta, f) == pytest.approx(direct_leakage(meta, f))
+    empty = P.Fold("empty", np.arange(4), np.array([], np.int64), np.array([], np.int64))
+    with pytest.raises(ValueError, match="empty: empty test set"):
+        P.leakage(meta, empty)
+
+
+def test_the_reproduction_uses_these_implementations():
+    from ser_lib import reproduce
+
+    assert reproduce.paper_split is P.paper_split and reproduce.leakage_share is P.leakage_share

@@ -1,47 +1,12 @@
-"""The paper protocol: split identical to sklearn's, leakage share, labels, a tiny end-to-end run."""
+"""The paper protocol: file selection, shortfall text, a tiny end-to-end run (the split and the leakage
+share are tested in test_protocols.py, the label encoding in test_labels.py)."""
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.model_selection import train_test_split
 
 from ser_lib import reproduce
-
-
-@pytest.mark.parametrize("n", [10, 101, 2140])
-def test_paper_split_equals_sklearn(n):
-    X = np.random.default_rng(0).normal(size=(n, 3))
-    y = np.arange(n) % 4
-    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.2, random_state=42, shuffle=True)
-    tr, te = reproduce.paper_split(n)
-    assert np.array_equal(X[tr], Xtr) and np.array_equal(X[te], Xte)
-    assert np.array_equal(y[te], yte)
-    assert len(set(tr) | set(te)) == n and not set(tr) & set(te)
-
-
-def test_leakage_share_on_toy_table():
-    # 3 recordings x 2 versions; train has a0, a1, b0; test has b1, c0, c1
-    rid = np.array(["a", "a", "b", "b", "c", "c"])
-    assert reproduce.leakage_share(rid, [0, 1, 2], [3, 4, 5]) == pytest.approx(1 / 3)
-    assert reproduce.leakage_share(rid, [0, 1], [2, 3]) == 0.0
-    assert reproduce.leakage_share(rid, [0, 2, 4], [1, 3, 5]) == 1.0
-    with pytest.raises(ValueError):
-        reproduce.leakage_share(rid, [0], [])
-
-
-def test_leakage_of_paper_split_with_four_versions_is_high():
-    rid = np.repeat(np.arange(300), 4)
-    tr, te = reproduce.paper_split(len(rid))
-    share = reproduce.leakage_share(rid, tr, te)
-    # P(no sibling of a test row in train) ~ 0.2**3 = 0.008
-    assert 0.97 < share <= 1.0
-
-
-def test_encode_labels_sorted():
-    y, names = reproduce.encode_labels(["sad", "angry", "neutral", "angry"])
-    assert names == ["angry", "neutral", "sad"]
-    assert y.tolist() == [2, 0, 1, 0]
 
 
 def test_select_files_spreads_emotions():

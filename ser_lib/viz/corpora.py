@@ -16,11 +16,15 @@ import io
 import numpy as np
 import pandas as pd
 
+from .. import paper
+from ..labels import DISPLAY_ORDER, label_order
+
 __all__ = ["EMOTION_ORDER", "plot_counts", "plot_durations", "plot_example", "example_card", "pick_examples",
            "absent_table"]
 
-#: display order of the common emotion labels
-EMOTION_ORDER = ("neutral", "calm", "boredom", "happy", "surprise", "angry", "fear", "disgust", "sad")
+#: display order of the common emotion labels (:data:`ser_lib.labels.DISPLAY_ORDER`; figures only, never
+#: class indices)
+EMOTION_ORDER = DISPLAY_ORDER
 
 
 def _plt():
@@ -30,8 +34,7 @@ def _plt():
 
 
 def _order(labels) -> list[str]:
-    labels = set(labels)
-    return [e for e in EMOTION_ORDER if e in labels] + sorted(labels - set(EMOTION_ORDER))
+    return label_order(labels, DISPLAY_ORDER)
 
 
 def plot_counts(table: pd.DataFrame, title: str | None = None, ax=None):
@@ -76,8 +79,8 @@ def plot_counts(table: pd.DataFrame, title: str | None = None, ax=None):
     return fig
 
 
-def plot_durations(info: pd.DataFrame, offset: float = 0.6, duration: float = 2.5, title: str | None = None,
-                   ax=None):
+def plot_durations(info: pd.DataFrame, offset: float = paper.OFFSET, duration: float = paper.DURATION,
+                   title: str | None = None, ax=None):
     """Recording length per emotion (box + points), with the paper's window end marked.
 
     Parameters
@@ -112,8 +115,8 @@ def plot_durations(info: pd.DataFrame, offset: float = 0.6, duration: float = 2.
     return fig
 
 
-def plot_example(y: np.ndarray, sr: int, title: str = "", offset: float = 0.6, duration: float = 2.5,
-                 ax=None, figsize=(5.0, 1.6)):
+def plot_example(y: np.ndarray, sr: int, title: str = "", offset: float = paper.OFFSET,
+                 duration: float = paper.DURATION, ax=None, figsize=(5.0, 1.6)):
     """Waveform of ``y`` (shape ``(n,)``, ``sr`` Hz) against time, the paper's window shaded."""
     plt = _plt()
     if ax is None:
@@ -138,8 +141,8 @@ def _png(fig, dpi=80) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def example_card(y: np.ndarray, sr: int, title: str, *, offset: float = 0.6, duration: float = 2.5,
-                 player_sr: int = 16000):
+def example_card(y: np.ndarray, sr: int, title: str, *, offset: float = paper.OFFSET,
+                 duration: float = paper.DURATION, player_sr: int = 16000):
     """An HTML output: the waveform (paper's window shaded) with an audio player right next to it.
 
     The player plays the whole file, resampled to ``player_sr`` (16 kHz keeps the page small).
