@@ -10,6 +10,7 @@ import pytest
 import soundfile as sf
 
 from ser_lib import corpora, labels
+from ser_lib.corpora import cli
 
 _TONE = (0.1 * np.sin(2 * np.pi * 200 * np.arange(1600) / 16000)).astype(np.float32)
 
@@ -219,11 +220,22 @@ def test_registry_and_how_to():
 
 def test_cli_status_and_howto(tmp_path, capsys):
     _touch(tmp_path, "emodb/wav/03a01Fa.wav")
-    assert corpora.main(["--root", str(tmp_path), "status"]) == 0
+    assert cli.main(["--root", str(tmp_path), "status"]) == 0
     out = capsys.readouterr().out
     assert "emodb" in out and "1 / 535" in out and "ravdess" in out and "absent" in out
-    assert corpora.main(["how-to", "emovo"]) == 0
+    assert cli.main(["how-to", "emovo"]) == 0
     assert "dis-f1-b1.wav" in capsys.readouterr().out
+
+
+def test_python_dash_m_runs_the_command_line():
+    """``python -m ser_lib.corpora`` (the package's __main__) runs ser_lib.corpora.cli."""
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "ser_lib.corpora", "how-to", "emovo"], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "dis-f1-b1.wav" in r.stdout
 
 
 # ----------------------------------------------------------------- file info and chapter figures

@@ -11,6 +11,7 @@ import pytest
 import soundfile as sf
 
 from ser_lib import corpora, corpus_import, download
+from ser_lib.corpora import cli
 
 OFFICIAL = ["OAF_angry/OAF_back_angry.wav", "OAF_Fear/OAF_bath_fear.wav", "YAF_sad/YAF_bean_sad.wav",
             "YAF_pleasant_surprised/YAF_back_ps.wav"]
@@ -154,16 +155,16 @@ def test_command_line_exit_codes_and_json(corpus, tmp_path, monkeypatch, capsys)
     root = tmp_path / "root"
     report = tmp_path / "report.json"
     argv = ["--root", str(root), "import", "tess", str(src), "--manifest", str(man), "--no-progress"]
-    assert corpora.main(argv + ["--json", str(report)]) == 0  # default dest: <root>/tess
+    assert cli.main(argv + ["--json", str(report)]) == 0  # default dest: <root>/tess
     assert sorted(p.relative_to(root / "tess").as_posix() for p in (root / "tess").rglob("*.wav")) == sorted(OFFICIAL)
     data = json.loads(report.read_text())
     assert data["counts"] == {"restored": 4, "present": 0, "missing": 0, "extra": 0, "altered": 0, "conflicts": 0}
     assert data["complete"] is True and "restored 4" in capsys.readouterr().out
     (src / "deep/er/folder/ps.WAV").unlink()
     dest = tmp_path / "elsewhere"
-    assert corpora.main(argv + ["--dest", str(dest)]) == 1  # one file missing
+    assert cli.main(argv + ["--dest", str(dest)]) == 1  # one file missing
     assert "missing 1" in capsys.readouterr().out
-    assert corpora.main(["--root", str(root), "import", "tess", str(tmp_path / "nowhere")]) == 2
+    assert cli.main(["--root", str(root), "import", "tess", str(tmp_path / "nowhere")]) == 2
     # the packaged manifest is used by default
     monkeypatch.setattr(download, "MANIFEST_DIR", tmp_path)
     (tmp_path / "tess.sha256").write_text(man.read_text())

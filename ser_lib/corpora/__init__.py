@@ -17,7 +17,8 @@ Columns of :func:`scan`: ``path`` (str), ``corpus``, ``speaker`` (str, corpus's 
 ``emotion``, ``intensity`` (RAVDESS ``normal``/``strong``, CREMA-D ``low``/``medium``/``high``/
 ``unspecified``, NaN elsewhere), ``recording_id`` (unique, e.g. ``"emodb/03a01Fa"``).
 
-Command line::
+Command line (:mod:`ser_lib.corpora.cli`; it may import :mod:`ser_lib.download`, which imports this
+module, so this module never imports the command line or the downloader)::
 
     python -m ser_lib.corpora status            # which corpora are present under the data root
     python -m ser_lib.corpora how-to savee      # how to obtain one
@@ -43,10 +44,10 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from . import config, paper
+from .. import config, paper
 
 __all__ = ["Corpus", "CORPORA", "REAL_CORPORA", "COLUMNS", "AUDIO_SUFFIXES", "scan",
-           "available", "locate", "how_to_get", "default_corpus", "parse_path", "file_info", "summarize", "main"]
+           "available", "locate", "how_to_get", "default_corpus", "parse_path", "file_info", "summarize"]
 
 COLUMNS = ["path", "corpus", "speaker", "gender", "text", "emotion_code", "emotion", "intensity",
            "recording_id"]
@@ -417,7 +418,7 @@ def scan(name: str, root: str | os.PathLike | None = None, *, calm_as_neutral: b
     """
     corpus = _check_name(name)
     if name == "synthetic":
-        from . import synthetic
+        from .. import synthetic
 
         folder = synthetic.ensure_corpus(root)
     else:
@@ -521,62 +522,3 @@ def summarize(info: pd.DataFrame, *, window_end: float = paper.OFFSET + paper.DU
             "median s": float(info["duration"].median()) if len(info) else np.nan,
             f"shorter than {window_end:g} s": float((info["duration"] < window_end).mean()) if len(info) else np.nan,
             "sample rate (Hz)": ", ".join(str(r) for r in rates)}
-
-
-# --------------------------------------------------------------------------- CLI
-def _status(root) -> int:
-    base = config.data_root(root)
-    print(f"data root: {base.resolve()}")
-    for name in REAL_CORPORA:
-        folder = locate(name, root)
-        c = CORPORA[name]
-        if folder is None:
-            print(f"  {name:8s} absent   (python -m ser_lib.corpora how-to {name})")
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            df = scan(name, root)
-        extra = f", {len(df.attrs['unparsed'])} unparsed" if df.attrs["unparsed"] else ""
-        print(f"  {name:8s} {len(df):5d} / {c.n_files} files, {df['speaker'].nunique()} speakers, "
-              f"{df['emotion'].nunique()} emotions{extra}  [{folder}]")
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command line: ``status``, ``how-to NAME``, ``download NAME``, ``verify NAME``, ``import NAME SRC``."""
-    import argparse
-
-    ap = argparse.ArgumentParser(prog="python -m ser_lib.corpora", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--root", default=None, help="data root (default: $SER_DATA_ROOT or ./data)")
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    sub.add_parser("status", help="which corpora are present, with counts")
-    for cmd in ("how-to", "download", "verify"):
-        p = sub.add_parser(cmd)
-        p.add_argument("name", choices=[n for n in CORPORA if n != "synthetic"])
-    from . import corpus_import  # imported here: corpus_import imports this module's neighbours
-
-    corpus_import.add_parser(sub)
-    args = ap.parse_args(argv)
-    if args.cmd == "import":
-        return corpus_import.run_cli(args)
-    if args.cmd == "status":
-        return _status(args.root)
-    if args.cmd == "how-to":
-        print(how_to_get(args.name))
-        return 0
-    from . import download
-
-    if args.cmd == "download":
-        download.download(args.name, args.root)
-        return 0
-    folder = locate(args.name, args.root)
-    if folder is None:
-        print(f"{args.name} not found under {config.data_root(args.root).resolve()}\n{how_to_get(args.name)}")
-        return 1
-    report = download.verify(args.name, folder)
-    print(report.summary())
-    return 0 if report.complete else 1
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
