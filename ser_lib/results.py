@@ -12,6 +12,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from importlib import metadata
@@ -129,7 +130,13 @@ def to_jsonable(obj: Any) -> Any:
 def write_results(path: str | os.PathLike, *, params: Mapping[str, Any], metrics: Mapping[str, Any],
                   wall_time_s: float, data: Mapping[str, Any] | None = None,
                   history: Any = None, extra: Mapping[str, Any] | None = None) -> Path:
-    """Write one results JSON file (atomically: a crash never leaves half a file).
+    """Write one results JSON file atomically: readers and concurrent writers never see half a file.
+
+    The JSON goes to a unique temporary file in the same folder (:func:`tempfile.mkstemp`, named
+    ``.<name>.<random>.tmp``), is flushed and fsync'ed, and then renamed over ``path``
+    (:func:`os.replace`, atomic on POSIX and Windows). A reader sees the old file or the new one;
+    two processes writing the same ``path`` each rename their own complete file (the last one wins);
+    a crash leaves at most a stray ``.tmp`` file, never a truncated ``path``.
 
     Parameters
     ----------
@@ -145,10 +152,48 @@ def write_results(path: str | os.PathLike, *, params: Mapping[str, Any], metrics
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {"params": params, "metrics": metrics, "data": data or {}, "history": history,
               "wall_time_s": wall_time_s, "provenance": provenance(), **(extra or {})}
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(to_jsonable(record), indent=1, sort_keys=False))
-    os.replace(tmp, path)
+    text = json.dumps(to_jsonable(record), indent=1, sort_keys=False)
+    _atomic_write(path, text.encode("utf-8"))
     return path
+
+
+def _new_file_mode() -> int:
+    """The mode ``open()`` gives a new file (0o666 less the umask); mkstemp's own is 0o600."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: read the umask by setting it, and put it back
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _atomic_write(path: Path, payload: bytes) -> None:
+    """``payload`` to ``path`` through a unique temporary file in the same folder and ``os.replace``."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, _new_file_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    try:  # make the rename itself durable (POSIX); not possible on every platform
+        dfd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:
+        pass
+    finally:
+        os.close(dfd)
 
 
 def read_results(pattern: str | os.PathLike = "results/*.json", root: str | os.PathLike | None = None) -> list[dict]:

@@ -52,3 +52,73 @@ def test_cpu_model_from_cpuinfo_and_hardware_summary(tmp_path):
     rec["params"]["device"] = "cuda"
     rec["provenance"]["hardware"]["cuda"] = "NVIDIA H100 80GB HBM3"
     assert hardware_summary(rec) == "GPU NVIDIA H100 80GB HBM3"
+
+
+# ------------------------------------------------------------------ concurrent writers and a reader
+_ROWS = 1500  # history entries per record: ~80 kB of JSON, so a torn write would be easy to catch
+
+
+def _quiet_provenance():
+    # the write is under test, not provenance (which runs git twice per call)
+    return {"git": {"commit": None, "dirty": None}, "versions": {}, "hardware": {}, "written_utc": None}
+
+
+def _writer(path, k, n, out):
+    from ser_lib import results
+
+    results.provenance = _quiet_provenance
+    errors = []
+    for i in range(n):
+        try:
+            results.write_results(path, params={"writer": k, "i": i}, metrics={"uar": i / n}, wall_time_s=0.0,
+                                  history=[{"epoch": e, "loss": 1.0 / (e + 1), "writer": k} for e in range(_ROWS)])
+        except Exception as exc:  # any crash is a failure of the test
+            errors.append(repr(exc))
+    out.put(("writer", k, errors))
+
+
+def _reader(path, stop, out):
+    from pathlib import Path
+
+    reads, bad = 0, []
+    while not stop.is_set():
+        text = Path(path).read_text()
+        reads += 1
+        try:
+            rec = json.loads(text)
+            assert len(rec["history"]) == _ROWS and rec["params"]["writer"] in (0, 1, "init")
+        except (ValueError, AssertionError, KeyError) as exc:
+            bad.append(f"{type(exc).__name__} on {len(text)} characters")
+    out.put(("reader", reads, bad))
+
+
+def test_concurrent_writers_and_a_reader(tmp_path):
+    """Two processes write the same results file 200 times each while a third reads it: no writer
+    crashes, the reader always parses a whole record, and no temporary file is left behind."""
+    import multiprocessing as mp
+
+    path = tmp_path / "shared.json"
+    write_results(path, params={"writer": "init"}, metrics={}, wall_time_s=0.0,
+                  history=[{"epoch": e} for e in range(_ROWS)])
+    ctx = mp.get_context("spawn")
+    out, stop = ctx.Queue(), ctx.Event()
+    reader = ctx.Process(target=_reader, args=(str(path), stop, out))
+    writers = [ctx.Process(target=_writer, args=(str(path), k, 200, out)) for k in (0, 1)]
+    reader.start()
+    for w in writers:
+        w.start()
+    reports = [out.get(timeout=120) for _ in writers]
+    for w in writers:
+        w.join(timeout=60)
+    stop.set()
+    reports.append(out.get(timeout=60))
+    reader.join(timeout=60)
+    assert [w.exitcode for w in writers] == [0, 0] and reader.exitcode == 0
+    errors = {k: errs for kind, k, errs in reports if kind == "writer"}
+    assert errors == {0: [], 1: []}, errors
+    (_, reads, bad), = [r for r in reports if r[0] == "reader"]
+    assert bad == [], f"{len(bad)} of {reads} reads were not a whole record: {bad[:3]}"
+    assert reads > 0
+    rec = json.loads(path.read_text())
+    assert rec["params"]["writer"] in (0, 1) and rec["params"]["i"] == 199 and len(rec["history"]) == _ROWS
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shared.json"]  # no stray temporary files
