@@ -64,3 +64,20 @@ def test_banners_are_html_and_printed(capsys):
     assert "SYNTHETIC" in capsys.readouterr().out
     with pytest.raises(ValueError, match="kind"):
         banner("x", kind="purple")
+
+
+def test_banner_in_a_notebook_is_one_output(monkeypatch, capsys):
+    """In a kernel the message is one display (HTML + its plain-text form), not also a printed copy."""
+    import IPython
+    import IPython.display
+
+    from ser_lib.viz import banner
+
+    shown = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append((obj, raw)))
+    banner("only 3 of 100 epochs", title="Shortfall", kind="danger")
+    assert capsys.readouterr().out == ""
+    assert len(shown) == 1 and shown[0][1] is True
+    assert "only 3 of 100 epochs" in shown[0][0]["text/html"]
+    assert shown[0][0]["text/plain"] == "SHORTFALL: only 3 of 100 epochs"

@@ -79,10 +79,12 @@ def audio_player(y: np.ndarray, sr: int, *, normalize: bool = True, fmt: str = "
 
 
 def banner(text: str, *, title: str = "Note", kind: str = "warning") -> None:
-    """Display a prominent admonition box (and print the text, for logs and papermill).
+    """Display a prominent admonition box, once.
 
     Emitted as raw HTML with the theme's admonition classes, so it renders the same in
-    JupyterLab and in the built book, whatever Markdown flavour the book uses for outputs.
+    JupyterLab and in the built book, whatever Markdown flavour the book uses for outputs; the same
+    output carries a plain-text version (``TITLE: text``) for logs, papermill and terminals, so the
+    page shows the message once. Outside IPython the plain text is printed.
     ``kind``: ``'warning'`` (amber) or ``'danger'`` (red).
     """
     import html as _html
@@ -91,15 +93,20 @@ def banner(text: str, *, title: str = "Note", kind: str = "warning") -> None:
     if kind not in colours:
         raise ValueError(f"kind must be one of {sorted(colours)}, got {kind!r}")
     edge, fill = colours[kind]
-    print(f"{title.upper()}: {text}")
+    plain = f"{title.upper()}: {text}"
     try:
-        from IPython.display import HTML, display
+        from IPython import get_ipython
+        from IPython.display import display
     except ImportError:  # pragma: no cover
+        get_ipython = None
+    if get_ipython is None or get_ipython() is None:
+        print(plain)
         return
-    display(HTML(f'<div class="admonition {kind}" style="border-left:6px solid {edge};background:{fill};'
-                 'padding:0.6em 1em;margin:1em 0"><p class="admonition-title" style="font-weight:bold;'
-                 f'margin:0">{_html.escape(title)}</p><p style="margin:0.3em 0 0 0"><b>{_html.escape(text)}</b>'
-                 '</p></div>'))
+    html = (f'<div class="admonition {kind}" style="border-left:6px solid {edge};background:{fill};'
+            'padding:0.6em 1em;margin:1em 0"><p class="admonition-title" style="font-weight:bold;'
+            f'margin:0">{_html.escape(title)}</p><p style="margin:0.3em 0 0 0"><b>{_html.escape(text)}</b>'
+            '</p></div>')
+    display({"text/html": html, "text/plain": plain}, raw=True)
 
 
 def synthetic_banner(corpus: str) -> None:
