@@ -156,3 +156,35 @@ if __name__ == "__main__":  # pragma: no cover
     print("cycles:", cycles(g) or "none")
     print(f"over {MAX_LINES} lines:", {m: n for m, n in counts.items() if n > MAX_LINES} or "none")
     sys.exit(1 if cycles(g) else 0)
+
+
+def test_notebook_imports_from_ser_lib_exist():
+    """Every ``from ser_lib... import name`` in a notebook the book or CI executes names something real
+    (a renamed constant once broke the results page only at book-build time)."""
+    import ast
+    import importlib
+    import json
+
+    root = Path(__file__).resolve().parent.parent
+    notebooks = sorted((root / "notebooks").glob("*.ipynb")) + sorted((root / "book").glob("*.ipynb"))
+    assert notebooks
+    missing = []
+    for nb in notebooks:
+        for cell in json.loads(nb.read_text())["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            src = "\n".join(l for l in "".join(cell["source"]).splitlines() if not l.lstrip().startswith(("%", "!")))
+            try:
+                tree = ast.parse(src)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ser_lib"):
+                    mod = importlib.import_module(node.module)
+                    for alias in node.names:
+                        if not hasattr(mod, alias.name):
+                            try:
+                                importlib.import_module(f"{node.module}.{alias.name}")
+                            except ImportError:
+                                missing.append(f"{nb.name}: from {node.module} import {alias.name}")
+    assert not missing, missing
