@@ -55,18 +55,18 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=3)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    from ser_lib import audit, efficient as E, paper
+    from ser_lib import audit, audit_train, cost, paper, registry
     from ser_lib.model import PaperNet
 
     print(f"torch threads: {a.threads}")
     rng = np.random.default_rng(0)
     rows = []
     T, L = paper.N_FRAMES, paper.VECTOR_LENGTH
-    specs = [("efficient", E.build_model("efficient", 7), (22, T)),
-             ("efficient_noatt", E.build_model("efficient_noatt", 7), (22, T)),
-             ("efficient_channel", E.build_model("efficient_channel", 7), (22, T)),
-             ("efficient_spatial", E.build_model("efficient_spatial", 7), (22, T)),
-             ("paper_text (PaperNet, 20 MFCC channels)", E.paper_text_model(7), (paper.N_MFCC, T)),
+    specs = [("efficient", registry.build_model("efficient", 7), (22, T)),
+             ("efficient_noatt", registry.build_model("efficient_noatt", 7), (22, T)),
+             ("efficient_channel", registry.build_model("efficient_channel", 7), (22, T)),
+             ("efficient_spatial", registry.build_model("efficient_spatial", 7), (22, T)),
+             ("paper_text (PaperNet, 20 MFCC channels)", registry.paper_text_model(7), (paper.N_MFCC, T)),
              (f"released PaperNet ({L}-value vector)", PaperNet(L, 7, init="torch"), (1, L))]
     train_sps = {}
     for name, model, shape in specs:
@@ -85,13 +85,13 @@ def main() -> None:
                 opt.step()
             tr = n / (time.perf_counter() - t0)
         else:
-            r = E.train(model, X, y, config=E.TrainConfig(epochs=1), seed=0)
+            r = audit_train.train(model, X, y, config=audit_train.TrainConfig(epochs=1), seed=0, reinitialize=True)
             tr = r.train_samples_per_s
         train_sps[name] = tr
         t0 = time.perf_counter()
-        E.predict(model, X)
+        audit_train.predict_proba(model, X)
         inf = n / (time.perf_counter() - t0)
-        c = E.cost(model, shape, repeats=20, threads=a.threads)
+        c = cost.cost(model, shape, repeats=20, threads=a.threads)
         rows.append((name, c["params"], c["macs"] / 1e6, tr, inf, c["model_ms"], c["features_ms"]))
     print(f"\n{'model':42s} {'params':>10s} {'MMACs':>8s} {'train/s':>9s} {'infer/s':>9s} {'ms/clip':>8s} {'feat ms':>8s}")
     for r in rows:

@@ -3,7 +3,7 @@
 For one corpus the runner (:func:`load_corpus`) reads the table (:func:`ser_lib.corpora.scan`),
 the paper's features for all four versions of every recording (:func:`ser_lib.features.extract`,
 augmentation seed 0, cached), and turns them into frame features ``(rows, 22, 108)``
-(:func:`ser_lib.efficient.frame_features`). :func:`run_one` then evaluates one
+(:func:`ser_lib.frames.frame_features`). :func:`run_one` then evaluates one
 (corpus, protocol, model, seed) on every fold of the protocol and writes
 ``<results_dir>/<corpus>__<protocol>__<model>__seed<k>[__noaug].json`` with
 :func:`ser_lib.results.write_results` (per-fold UAR / accuracy / macro-F1, confusion
@@ -12,9 +12,10 @@ are not recomputed, so an interrupted audit resumes where it stopped.
 
 Models
 ------
-- neural presets of :data:`ser_lib.efficient.MODEL_PRESETS` (``efficient``, ``efficient_noatt``,
-  ``efficient_channel``, ``efficient_spatial``, ``efficient_wide``, ``paper_text``): trained with
-  :func:`ser_lib.efficient.train` on the fold's training rows (all versions of training
+- neural presets of :data:`ser_lib.registry.MODEL_PRESETS` (``efficient``, ``efficient_noatt``,
+  ``efficient_channel``, ``efficient_spatial``, ``efficient_wide``, ``paper_text``): standardised
+  with the fold's training statistics (:class:`ser_lib.scaling.Standardizer`), trained with
+  :func:`ser_lib.audit_train.train` on the fold's training rows (all versions of training
   recordings when ``augment``), selected on validation UAR, tested on the test rows;
 - ``compare_svm``: openSMILE ComParE 2016 functionals + linear SVM; ``egemaps_svm``: eGeMAPS v02 +
   RBF SVM; ``mfcc_lr``: mean and std of the 20 MFCC, ZCR and log-RMS tracks + logistic
@@ -23,7 +24,8 @@ Models
   exactly the test rows of the neural models.
 
 Per-speaker normalisation (model suffix ``+spkn``, e.g. ``efficient+spkn``): every feature is
-standardised with the mean and standard deviation of its speaker's original recordings. This
+standardised with the mean and standard deviation of its speaker's original recordings
+(:mod:`ser_lib.scaling`). This
 uses the *unlabeled* audio of the test speaker (transductive; at deployment it needs a few
 recordings of the user) and is a standard device of speaker-independent SER; results with and
 without it are reported separately, and the baselines get it too.
@@ -44,15 +46,17 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from . import frames as FR
 from . import metrics as M
 from . import paper
 from . import protocols as P
 from .config import REPO_ROOT
 from .labels import EMOTIONS, encode_labels
+from .scaling import Standardizer, speaker_standardize, speaker_standardize_frames
 
 __all__ = ["HEADLINE_MODELS", "BASELINES", "ABLATION_MODELS", "CORPORA", "REFERENCE_FIGURES",
            "CorpusData", "load_corpus", "subsample", "result_path", "run_one", "run_grid", "collect",
-           "summary_table", "leakage_table", "DEFAULT_RESULTS_DIR", "estimate_trainings"]
+           "summary_table", "leakage_table", "DEFAULT_RESULTS_DIR"]
 
 DEFAULT_RESULTS_DIR = REPO_ROOT / "results" / "audit"
 CORPORA = ("emodb", "savee", "emovo", "ravdess", "cremad", "tess")
@@ -95,7 +99,7 @@ class CorpusData:
     corpus: str
     table: pd.DataFrame            # one row per recording
     meta: pd.DataFrame             # one row per (recording, version)
-    frames: np.ndarray             # float32 (rows, 22, 108)
+    frames: np.ndarray             # float32 (rows, 22, 108): ser_lib.frames
     labels: list                   # class names in the order of ser_lib.labels.EMOTIONS (then alphabetical)
     y: np.ndarray                  # int class index per row
     checksum: str
@@ -119,30 +123,16 @@ class CorpusData:
         rows, real frames only; padded frames stay 0). Transductive: a test speaker's statistics come
         from their own unlabeled recordings."""
         if "frames_spkn" not in self._smile:
-            X = self.frames.copy()
-            mask = np.any(X[:, :20] != 0, axis=1)
             spk = self.meta["speaker"].astype(str).to_numpy()
             orig = (self.meta["version"] == "original").to_numpy()
-            for s in np.unique(spk):
-                r = spk == s
-                ro = r & orig
-                vals = X[ro].transpose(1, 0, 2)[:, mask[ro]]
-                mu, sd = vals.mean(1), vals.std(1) + 1e-6
-                X[r] = (X[r] - mu[None, :, None]) / sd[None, :, None] * mask[r][:, None, :]
-            self._smile["frames_spkn"] = X.astype(np.float32)
+            self._smile["frames_spkn"] = speaker_standardize_frames(self.frames, spk, orig)
         return self._smile["frames_spkn"]
 
     def speaker_normalize(self, F: np.ndarray, rows: np.ndarray, stats_F: np.ndarray, stats_rows: np.ndarray) -> np.ndarray:
         """Standardise feature rows ``F`` (of meta ``rows``) per speaker with the mean/std of
         ``stats_F`` (features of meta ``stats_rows``, normally every original row of the corpus)."""
         spk = self.meta["speaker"].astype(str).to_numpy()
-        out = np.empty_like(F, dtype=np.float32)
-        for s in np.unique(spk[rows]):
-            ref = stats_F[spk[stats_rows] == s]
-            mu, sd = ref.mean(0), ref.std(0) + 1e-6
-            m = spk[rows] == s
-            out[m] = (F[m] - mu) / sd
-        return out
+        return speaker_standardize(F, spk[rows], stats_F, spk[stats_rows])
 
     def smile(self, rows: np.ndarray, feature_set: str = "ComParE_2016", *, n_jobs: int = 2,
               progress: bool = False) -> np.ndarray:
@@ -190,7 +180,6 @@ def load_corpus(corpus: str, data_root=None, *, max_files: int | None = None, n_
     Results are memoised in-process by (corpus, root, max_files).
     """
     from . import corpora, features
-    from .efficient import frame_features
     from .results import data_checksum
 
     if corpus == "synthetic":
@@ -208,7 +197,7 @@ def load_corpus(corpus: str, data_root=None, *, max_files: int | None = None, n_
     if len(table) == 0:
         raise FileNotFoundError(f"no files of corpus {corpus!r} under {root}")
     X, meta = features.extract(table, kind="paper", seed=0, n_jobs=n_jobs, progress=progress)
-    frames = frame_features(X, meta["n_frames"].to_numpy())
+    frames = FR.frame_features(X, meta["n_frames"].to_numpy())
     y, labels = encode_labels(meta["emotion"], order=EMOTIONS)
     data = CorpusData(corpus=corpus, table=table, meta=meta.reset_index(drop=True), frames=frames, labels=labels,
                       y=y, checksum=data_checksum(table["path"]), root=str(root))
@@ -236,9 +225,9 @@ def split_model_name(model: str) -> tuple[str, bool]:
 
 
 def _fit_predict_neural(data: CorpusData, model_name: str, fold: P.Fold, seed: int, epochs: int):
-    import torch  # noqa: F401
-
-    from .efficient import Standardizer, TrainConfig, build_model, count_params, predict, train
+    from .audit_train import TrainConfig, predict, train
+    from .cost import count_params
+    from .registry import build_model
 
     model_name, spkn = split_model_name(model_name)
     frames = data.speaker_normalized_frames() if spkn else data.frames
@@ -249,8 +238,8 @@ def _fit_predict_neural(data: CorpusData, model_name: str, fold: P.Fold, seed: i
     model = build_model(model_name, len(data.labels), in_channels=Xtr.shape[1])
     cfg = TrainConfig(epochs=int(epochs))
     res = train(model, Xtr, data.y[fold.train_idx], Xva, data.y[fold.val_idx] if Xva is not None else None,
-                config=cfg, seed=seed)
-    pred = predict(model, Xte).argmax(1)
+                config=cfg, seed=seed, reinitialize=True)
+    pred = predict(model, Xte)
     info = {"best_epoch": res.best_epoch, "best_val_uar": res.best_val_uar, "epochs_run": len(res.history),
             "train_seconds": res.seconds, "train_samples_per_s": res.train_samples_per_s,
             "params": count_params(model), "history": res.history}
@@ -266,7 +255,7 @@ def _baseline_features(data: CorpusData, model_name: str, rows: np.ndarray) -> n
 
     f = data.frames[rows]
     nv = data.meta["n_frames"].to_numpy()[rows]
-    return mfcc_stats(f[:, :20], f[:, 20], f[:, 21], n_valid=np.minimum(nv, f.shape[2]))
+    return mfcc_stats(f[:, FR.MFCC], f[:, FR.ZCR], f[:, FR.LOG_RMS], n_valid=np.minimum(nv, f.shape[2]))
 
 
 def _fit_predict_baseline(data: CorpusData, model_name: str, fold: P.Fold, seed: int):
@@ -303,7 +292,7 @@ def run_one(data: CorpusData, protocol: str, model: str, seed: int, *, epochs: i
     Skips the computation (and returns the stored record) when the results file exists, unless ``force``.
     Metrics are fractions; ``metrics['uar_mean']`` and ``['uar_std']`` are over folds.
     """
-    from .efficient import MODEL_PRESETS
+    from .registry import MODEL_PRESETS
     from .results import write_results
 
     if protocol not in P.PROTOCOLS:
@@ -354,19 +343,14 @@ def run_one(data: CorpusData, protocol: str, model: str, seed: int, *, epochs: i
               "speaker_normalization": bool(spkn)}
     extra = {}
     if neural:
-        from .efficient import build_model, count_macs
+        from .cost import count_macs
+        from .registry import build_model
 
         mdl = build_model(base_name, len(data.labels), data.frames.shape[1])
         extra["cost"] = {"params": fold_rows[0].get("params"), "macs": count_macs(mdl, data.frames.shape[1:])}
     write_results(path, params=params, metrics=metrics, wall_time_s=time.perf_counter() - t0,
                   data=data.describe(), history=histories, extra=extra)
     return json.loads(path.read_text())
-
-
-def estimate_trainings(corpora: Sequence[str], protocols: Sequence[str] = P.PROTOCOLS) -> int:
-    """Trainings per model and seed: 1 per paper/utterance, one per speaker fold."""
-    n_sp = {"emodb": 10, "savee": 4, "emovo": 6, "ravdess": 6, "cremad": 5, "tess": 2, "synthetic": 4}
-    return sum((protocol == "speaker" and n_sp.get(c, 5)) or 1 for c in corpora for protocol in protocols)
 
 
 def run_grid(corpora: Iterable[str], protocols: Iterable[str] = P.PROTOCOLS, models: Iterable[str] = HEADLINE_MODELS,
@@ -465,7 +449,7 @@ def summary_table(df: pd.DataFrame, value: str = "uar", *, models: Sequence[str]
 
 def leakage_table(df: pd.DataFrame) -> pd.DataFrame:
     """Share of test rows (percent) with a sibling in training, per corpus and protocol (neural model rows)."""
-    from .efficient import MODEL_PRESETS
+    from .registry import MODEL_PRESETS
 
     d = df[df["model"].map(lambda m: split_model_name(m)[0] in MODEL_PRESETS) & df["augment"]]
     if d.empty:

@@ -44,10 +44,10 @@ from pathlib import Path, PurePosixPath
 from typing import Mapping
 
 from . import config
-from .hashing import sha256_file  # noqa: F401  (re-exported: download.sha256_file)
+from .hashing import sha256_file
 
 __all__ = ["URLS", "MANIFEST_DIR", "UnsafeArchiveError", "VerifyReport", "read_manifest", "manifest_names",
-           "url_for", "safe_extract", "download", "download_archive", "download_cremad", "verify", "sha256_file"]
+           "url_for", "safe_extract", "download", "download_archive", "download_cremad", "verify"]
 
 MANIFEST_DIR = Path(__file__).resolve().parent / "manifests"
 

@@ -1,4 +1,5 @@
-"""ser_lib.audit end to end on a tiny synthetic configuration, ser_lib.efficient units."""
+"""ser_lib.audit end to end on a tiny synthetic configuration; units of the audit's models (registry, efficient,
+cost), frame features, scaling and training recipe (audit_train)."""
 import json
 
 import numpy as np
@@ -6,26 +7,30 @@ import pandas as pd
 import pytest
 import torch
 
-from ser_lib import efficient as E
+from ser_lib import audit_train as T
+from ser_lib import cost as C
+from ser_lib import frames as FR
+from ser_lib import registry as R
+from ser_lib import scaling as S
 
 
 def test_efficient_model_small_and_shapes():
-    m = E.build_model("efficient", 7, 22)
-    assert E.count_params(m) < 1_000_000
+    m = R.build_model("efficient", 7, 22)
+    assert C.count_params(m) < 1_000_000
     out = m(torch.randn(3, 22, 108))
     assert out.shape == (3, 7)
     for name in ("efficient_noatt", "efficient_channel", "efficient_spatial"):
-        mm = E.build_model(name, 4, 22)
+        mm = R.build_model(name, 4, 22)
         assert mm(torch.randn(2, 22, 108)).shape == (2, 4)
-    assert E.count_params(E.build_model("efficient_noatt", 7)) < E.count_params(m)
+    assert C.count_params(R.build_model("efficient_noatt", 7)) < C.count_params(m)
     with pytest.raises(ValueError):
         m(torch.randn(2, 20, 108))
     with pytest.raises(ValueError):
-        E.build_model("nope", 7)
+        R.build_model("nope", 7)
 
 
 def test_paper_text_model_param_count():
-    m = E.paper_text_model(7)
+    m = R.paper_text_model(7)
     from ser_lib.model import keras_param_count
 
     assert keras_param_count(m)["total"] == 2_045_221 + (20 - 1) * 7 * 256
@@ -33,8 +38,8 @@ def test_paper_text_model_param_count():
 
 def test_count_macs_linear_and_conv():
     net = torch.nn.Sequential(torch.nn.Conv1d(2, 4, 3, padding=1), torch.nn.Flatten(), torch.nn.Linear(40, 5))
-    assert E.count_macs(net, (2, 10)) == 10 * 4 * 2 * 3 + 40 * 5
-    c = E.cost(E.build_model("efficient", 7), repeats=3, include_features=False)
+    assert C.count_macs(net, (2, 10)) == 10 * 4 * 2 * 3 + 40 * 5
+    c = C.cost(R.build_model("efficient", 7), repeats=3, include_features=False)
     assert c["params"] > 0 and c["macs"] > 0 and c["model_ms"] > 0
 
 
@@ -45,7 +50,7 @@ def test_frame_features_and_standardizer():
     v = np.r_[zcr, rms, mf.T.ravel()].astype(np.float32)
     X = np.zeros((2, 22 * 8), np.float32)
     X[0, :v.size] = v
-    F = E.frame_features(X, np.array([T, 8]), T=8)
+    F = FR.frame_features(X, np.array([T, 8]), T=8)
     assert F.shape == (2, 22, 8)
     np.testing.assert_allclose(F[0, :20, :T], mf)
     np.testing.assert_allclose(F[0, 20, :T], zcr, rtol=1e-6)
@@ -54,7 +59,7 @@ def test_frame_features_and_standardizer():
     rng = np.random.default_rng(0)
     Xf = rng.normal(3, 2, size=(50, 22, 8)).astype(np.float32)
     Xf[:, :, 6:] = 0
-    s = E.Standardizer().fit(Xf)
+    s = S.Standardizer().fit(Xf)
     Z = s.transform(Xf)
     assert abs(Z[:, :, :6].mean()) < 1e-4 and np.all(Z[:, :, 6:] == 0)
 
@@ -65,13 +70,50 @@ def test_train_learns_separable_and_selects_on_val():
     y = rng.integers(0, 3, n)
     X = rng.normal(size=(n, 22, 108)).astype(np.float32)
     X[:, 0, :] += (y[:, None] - 1) * 2.0
-    m = E.build_model("efficient", 3)
-    r = E.train(m, X[:160], y[:160], X[160:200], y[160:200], config=E.TrainConfig(epochs=6, patience=None, batch_size=32), seed=0)
+    m = R.build_model("efficient", 3)
+    r = T.train(m, X[:160], y[:160], X[160:200], y[160:200], config=T.TrainConfig(epochs=6, patience=None, batch_size=32), seed=0,
+                reinitialize=True)
     assert len(r.history) == 6 and 1 <= r.best_epoch <= 6
     assert r.best_val_uar == max(h["val_uar"] for h in r.history)
-    pred = E.predict(m, X[200:]).argmax(1)
+    pred = T.predict(m, X[200:])
     assert np.mean(pred == y[200:]) > 0.6
 
+
+
+def test_train_starts_from_the_given_weights_unless_reinitialize():
+    """train() trains the model it is given; reinitialize=True first resets it from the seed."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 22, 16)).astype(np.float32)
+    y = rng.integers(0, 3, 64)
+    cfg = T.TrainConfig(epochs=1, batch_size=32, lr=1e-9, weight_decay=0.0, time_mask=0, time_shift=0)
+
+    def run(build_seed, reinitialize):
+        torch.manual_seed(build_seed)
+        m = R.build_model("efficient", 3)
+        start = {k: v.clone() for k, v in m.state_dict().items()}
+        T.train(m, X, y, config=cfg, seed=0, reinitialize=reinitialize)
+        return start, m.state_dict()
+
+    start, kept = run(1, False)
+    torch.testing.assert_close(kept["out.weight"], start["out.weight"], atol=1e-6, rtol=0)
+    _, a = run(1, True)
+    _, b = run(2, True)
+    assert not torch.allclose(a["out.weight"], start["out.weight"], atol=1e-3)
+    torch.testing.assert_close(a["out.weight"], b["out.weight"], atol=0, rtol=0)  # from the seed alone
+
+
+def test_predict_proba_and_predict_like_ser_lib_train():
+    from ser_lib import train as keras_like
+
+    torch.manual_seed(0)
+    m = R.build_model("efficient", 4)
+    X = np.random.default_rng(1).normal(size=(10, 22, 108)).astype(np.float32)
+    m.train()
+    p = T.predict_proba(m, X, batch_size=4)
+    assert p.shape == (10, 4) and p.dtype == np.float32 and m.training
+    np.testing.assert_allclose(p.sum(1), 1, rtol=1e-5)
+    np.testing.assert_array_equal(T.predict(m, X), p.argmax(1))
+    np.testing.assert_array_equal(p, keras_like.predict_proba(m, X, batch_size=4, device="cpu"))
 
 @pytest.mark.slow
 def test_audit_grid_synthetic(tmp_path, synthetic_root):

@@ -16,6 +16,7 @@ import soundfile as sf
 
 from ser_lib import corpora, download
 from ser_lib.download import UnsafeArchiveError
+from ser_lib.hashing import sha256_file
 
 
 def _wav_bytes(seed: int) -> bytes:
@@ -72,7 +73,7 @@ def test_download_emodb_archive(server, cache, tmp_path, capsys):
     assert folder == root / "emodb"
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.wav")) == sorted(EMODB_FILES)
     out = capsys.readouterr().out
-    archive_hash = download.sha256_file(cache / "downloads" / "emodb-download.zip")
+    archive_hash = sha256_file(cache / "downloads" / "emodb-download.zip")
     assert archive_hash in out  # the archive hash is recorded and printed
     df = corpora.scan("emodb", root)
     assert df["emotion"].tolist() == ["happy", "angry", "sad"]

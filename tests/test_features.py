@@ -1,4 +1,5 @@
-"""ser_lib.features: every MFCC stage against librosa, the paper vector, and the cached extract."""
+"""ser_lib.dsp: every MFCC stage against librosa; ser_lib.features: the paper vector and the cached extract;
+ser_lib.augment_study."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,6 +11,8 @@ import pytest
 import soundfile as sf
 
 from ser_lib import augment as A
+from ser_lib import augment_study
+from ser_lib import dsp as D
 from ser_lib import features as F
 from ser_lib import paper
 
@@ -31,31 +34,31 @@ def _speechy(n, seed=0, sr=SR):
 @pytest.mark.parametrize("n", [55125, 22050, 3000, 511])
 def test_frame_matches_librosa(n):
     y = _speechy(n)
-    fr = F.frame(y)
+    fr = D.frame(y)
     ref = librosa.util.frame(np.pad(y, 1024, mode="constant"), frame_length=2048, hop_length=512)
-    assert fr.shape == ref.shape == (2048, F.n_frames(n))
+    assert fr.shape == ref.shape == (2048, D.n_frames(n))
     assert np.array_equal(fr, ref)
     long = _speechy(4096)
-    assert F.frame(long, center=False).shape == (2048, 5) == (2048, F.n_frames(4096, center=False))
+    assert D.frame(long, center=False).shape == (2048, 5) == (2048, D.n_frames(4096, center=False))
     with pytest.raises(ValueError, match="shorter"):
-        F.frame(long[:100], center=False)
+        D.frame(long[:100], center=False)
 
 
 def test_spectrogram_matches_librosa_stft():
     y = _speechy(40000, seed=1)
     ref = np.abs(librosa.stft(y)) ** 2
-    ours = F.spectrogram(y)
+    ours = D.spectrogram(y)
     assert ours.shape == ref.shape
     np.testing.assert_allclose(ours, ref, rtol=1e-4, atol=1e-6 * ref.max())
     ref_mag = np.abs(librosa.stft(y, n_fft=1024, hop_length=256, win_length=800, window="hamming"))
-    ours_mag = F.spectrogram(y, 1024, 256, 800, "hamming", power=1.0)
+    ours_mag = D.spectrogram(y, 1024, 256, 800, "hamming", power=1.0)
     np.testing.assert_allclose(ours_mag, ref_mag, rtol=1e-4, atol=1e-6 * ref_mag.max())
 
 
 def test_window_matches_librosa():
     for win_length in (None, 1500):
         ref = librosa.util.pad_center(librosa.filters.get_window("hann", win_length or 2048, fftbins=True), size=2048)
-        np.testing.assert_allclose(F.window_function("hann", 2048, win_length), ref, atol=1e-12)
+        np.testing.assert_allclose(D.window_function("hann", 2048, win_length), ref, atol=1e-12)
 
 
 @pytest.mark.parametrize("kw", [
@@ -67,7 +70,7 @@ def test_window_matches_librosa():
     dict(sr=22050, n_fft=2048, norm=1.0),
 ])
 def test_mel_filterbank_matches_librosa(kw):
-    ours = F.mel_filterbank(**kw)
+    ours = D.mel_filterbank(**kw)
     ref = librosa.filters.mel(**kw)
     assert ours.shape == ref.shape and ours.dtype == np.float32
     np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-9)
@@ -76,32 +79,32 @@ def test_mel_filterbank_matches_librosa(kw):
 def test_mel_scale_matches_librosa():
     f = np.array([0.0, 100.0, 999.0, 1000.0, 4000.0, 11025.0])
     for htk in (False, True):
-        np.testing.assert_allclose(F.hz_to_mel(f, htk), librosa.hz_to_mel(f, htk=htk), rtol=1e-10)
-        np.testing.assert_allclose(F.mel_to_hz(F.hz_to_mel(f, htk), htk), f, atol=1e-8)
+        np.testing.assert_allclose(D.hz_to_mel(f, htk), librosa.hz_to_mel(f, htk=htk), rtol=1e-10)
+        np.testing.assert_allclose(D.mel_to_hz(D.hz_to_mel(f, htk), htk), f, atol=1e-8)
 
 
 @pytest.mark.parametrize("top_db", [80.0, 40.0, None])
 def test_power_to_db_matches_librosa(top_db):
-    S = F.melspectrogram(_speechy(30000, seed=2))
+    S = D.melspectrogram(_speechy(30000, seed=2))
     S[:, :3] = 0.0  # exercise amin
-    np.testing.assert_allclose(F.power_to_db(S, top_db=top_db), librosa.power_to_db(S, top_db=top_db), atol=1e-9)
-    assert F.power_to_db(S, top_db=top_db).min() >= (F.power_to_db(S).max() - top_db if top_db else -100.0)
+    np.testing.assert_allclose(D.power_to_db(S, top_db=top_db), librosa.power_to_db(S, top_db=top_db), atol=1e-9)
+    assert D.power_to_db(S, top_db=top_db).min() >= (D.power_to_db(S).max() - top_db if top_db else -100.0)
 
 
 def test_dct_and_lifter_match_librosa():
     S_db = librosa.power_to_db(librosa.feature.melspectrogram(y=_speechy(30000, seed=3), sr=SR)).astype(np.float64)
     ref = librosa.feature.mfcc(S=S_db, n_mfcc=13, lifter=22)
-    ours = F.lifter(F.dct(S_db, 13), 22)
+    ours = D.lifter(D.dct(S_db, 13), 22)
     np.testing.assert_allclose(ours, ref, atol=1e-9)
     with pytest.raises(ValueError):
-        F.dct(S_db, 0)
+        D.dct(S_db, 0)
     with pytest.raises(ValueError):
-        F.lifter(ours, -1)
+        D.lifter(ours, -1)
 
 
 def test_preemphasis_matches_librosa():
     y = _speechy(5000, seed=4)
-    ours = F.preemphasis(y, 0.97)
+    ours = D.preemphasis(y, 0.97)
     np.testing.assert_allclose(ours[1:], librosa.effects.preemphasis(y, coef=0.97)[1:], atol=1e-7)
     assert ours[0] == pytest.approx(y[0] - 0.97 * (2 * y[0] - y[1]))
 
@@ -109,20 +112,20 @@ def test_preemphasis_matches_librosa():
 def test_mfcc_matches_librosa_with_other_parameters():
     y = _speechy(30000, seed=5)
     kw = dict(n_mfcc=13, n_fft=1024, hop_length=256, n_mels=40, fmin=50.0, fmax=8000.0, lifter=22)
-    np.testing.assert_allclose(F.mfcc(y, SR, **kw), librosa.feature.mfcc(y=y, sr=SR, **kw), atol=F.MFCC_ATOL)
+    np.testing.assert_allclose(D.mfcc(y, SR, **kw), librosa.feature.mfcc(y=y, sr=SR, **kw), atol=D.MFCC_ATOL)
     # a wrong stage would be caught: reflect padding (librosa < 0.10) is far off near the edges
-    wrong = F.mfcc(y, SR, pad_mode="reflect")
-    assert np.abs(wrong - librosa.feature.mfcc(y=y, sr=SR)).max() > 100 * F.MFCC_ATOL
+    wrong = D.mfcc(y, SR, pad_mode="reflect")
+    assert np.abs(wrong - librosa.feature.mfcc(y=y, sr=SR)).max() > 100 * D.MFCC_ATOL
 
 
 def _check_mfcc(paths):
     worst = 0.0
     for p in paths:
         y = F.load_paper_clip(p)
-        ours, ref = F.mfcc(y), librosa.feature.mfcc(y=y, sr=SR)
+        ours, ref = D.mfcc(y), librosa.feature.mfcc(y=y, sr=SR)
         assert ours.shape == ref.shape
         worst = max(worst, float(np.abs(ours - ref).max()))
-        np.testing.assert_allclose(ours, ref, atol=F.MFCC_ATOL, err_msg=str(p))
+        np.testing.assert_allclose(ours, ref, atol=D.MFCC_ATOL, err_msg=str(p))
     return worst
 
 
@@ -182,7 +185,7 @@ def test_extract_shapes_cache_hits_and_misses(wav_table, tmp_path, monkeypatch):
     assert X.shape == (6, 2376) and X.dtype == np.float32
     assert list(meta["version"]) == ["original", "noise"] * 3
     assert list(meta["recording_id"]) == ["test/rec0"] * 2 + ["test/rec1"] * 2 + ["test/rec2"] * 2
-    short_len = 22 * F.n_frames(int(1.8 * SR) - int(0.6 * SR))
+    short_len = 22 * D.n_frames(int(1.8 * SR) - int(0.6 * SR))
     assert (X[4:, short_len:] == 0).all() and (X[4:, :short_len] != 0).any()
     # the paper vector of the original equals the vector of the loaded clip
     np.testing.assert_array_equal(X[0], F.paper_vector(F.load_paper_clip(wav_table["path"][0])))
@@ -252,11 +255,11 @@ def test_extract_bad_arguments(wav_table):
 
 def test_stage_bad_inputs():
     with pytest.raises(TypeError):
-        F.mfcc(np.arange(100))
+        D.mfcc(np.arange(100))
     with pytest.raises(ValueError):
-        F.mfcc(np.zeros((2, 100), np.float32))
+        D.mfcc(np.zeros((2, 100), np.float32))
     with pytest.raises(ValueError):
-        F.mel_filterbank(22050, 2048, fmin=12000)
+        D.mel_filterbank(22050, 2048, fmin=12000)
     with pytest.raises(ValueError):
         F.paper_vector(np.array([], np.float32))
     with pytest.raises(ValueError, match="sr"):
@@ -264,7 +267,7 @@ def test_stage_bad_inputs():
 
 
 def test_augmentation_distances(wav_table, tmp_path):
-    df = F.augmentation_distances(wav_table, n_pairs=3, seed=0, n_jobs=1, cache_dir=tmp_path)
+    df = augment_study.augmentation_distances(wav_table, n_pairs=3, seed=0, n_jobs=1, cache_dir=tmp_path)
     assert set(df["comparison"]) == {"noise", "pitch", "pitch_noise", "same speaker, other recording",
                                      "other speaker"}
     assert (df.loc[df.comparison == "noise", "distance"] > 0).all()
@@ -273,4 +276,4 @@ def test_augmentation_distances(wav_table, tmp_path):
     assert same["test/rec0"] == pytest.approx(same["test/rec2"])
     assert "test/rec1" not in same.index  # speaker s1 has a single recording
     with pytest.raises(ValueError, match="n_pairs"):
-        F.augmentation_distances(wav_table, n_pairs=0)
+        augment_study.augmentation_distances(wav_table, n_pairs=0)

@@ -13,6 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from .. import augment as A
+from .. import dsp as D
 from .. import features as F
 from .. import paper
 
@@ -56,10 +57,10 @@ def plot_framing(y, sr, n_fft=paper.N_FFT, hop_length=paper.HOP_LENGTH, frame_in
         axes[0].axvspan(start, start + n_fft / sr, color=f"C{k % 10}", alpha=0.12)
     axes[0].axvspan(-pad / sr, 0, color="k", alpha=0.08)
     axes[0].axvspan(len(y) / sr, (len(y) + pad) / sr, color="k", alpha=0.08)
-    axes[0].set(xlabel="time (s)", title=f"5 of the {F.n_frames(len(y), n_fft, hop_length)} frames "
+    axes[0].set(xlabel="time (s)", title=f"5 of the {D.n_frames(len(y), n_fft, hop_length)} frames "
                 f"({n_fft} samples, hop {hop_length}); grey = zero padding")
-    fr = F.frame(y, n_fft, hop_length)[:, frame_index]
-    w = F.window_function(window, n_fft)
+    fr = D.frame(y, n_fft, hop_length)[:, frame_index]
+    w = D.window_function(window, n_fft)
     tt = np.arange(n_fft) / sr * 1000
     axes[1].plot(tt, fr, lw=0.6, label="frame")
     axes[1].plot(tt, fr * w, lw=0.6, label="× Hann window")
@@ -105,15 +106,15 @@ def plot_filterbank(fb, sr, n_show=None):
     """Mel filter bank rows (n_mels, n_bins) against frequency, with the mel scale beside it."""
     fig, axes = _fig(1, 2, figsize=(11, 3), gridspec_kw={"width_ratios": [3, 1]})
     n_fft = 2 * (fb.shape[1] - 1)
-    f = F.fft_frequencies(sr, n_fft)
+    f = D.fft_frequencies(sr, n_fft)
     rows = range(fb.shape[0]) if n_show is None else np.linspace(0, fb.shape[0] - 1, n_show).astype(int)
     for i in rows:
         axes[0].plot(f, fb[i], lw=0.7)
     axes[0].set(xlabel="frequency (Hz)", ylabel="weight (Slaney norm)",
                 title=f"{fb.shape[0]} triangular mel filters over {fb.shape[1]} FFT bins")
     hz = np.linspace(0, sr / 2, 400)
-    axes[1].plot(hz, F.hz_to_mel(hz), label="Slaney (librosa)")
-    axes[1].plot(hz, F.hz_to_mel(hz, htk=True) * F.hz_to_mel(sr / 2) / F.hz_to_mel(sr / 2, htk=True),
+    axes[1].plot(hz, D.hz_to_mel(hz), label="Slaney (librosa)")
+    axes[1].plot(hz, D.hz_to_mel(hz, htk=True) * D.hz_to_mel(sr / 2) / D.hz_to_mel(sr / 2, htk=True),
                  "--", label="HTK (rescaled)")
     axes[1].set(xlabel="Hz", ylabel="mel", title="mel scale")
     axes[1].legend(fontsize=7)
@@ -125,7 +126,7 @@ def plot_mfcc_comparison(ours, ref, sr=paper.SR, hop_length=paper.HOP_LENGTH):
     """Our MFCC, librosa's, and the absolute difference (note its own colour scale)."""
     fig, axes = _fig(1, 3, figsize=(13, 3))
     vmin, vmax = float(min(ours.min(), ref.min())), float(max(ours.max(), ref.max()))
-    plot_matrix(ours, sr, hop_length, axes[0], "ser_lib.features.mfcc", vmin=vmin, vmax=vmax, cmap="coolwarm")
+    plot_matrix(ours, sr, hop_length, axes[0], "ser_lib.dsp.mfcc", vmin=vmin, vmax=vmax, cmap="coolwarm")
     plot_matrix(ref, sr, hop_length, axes[1], "librosa.feature.mfcc", vmin=vmin, vmax=vmax, cmap="coolwarm")
     diff = np.abs(ours.astype(np.float64) - ref)
     plot_matrix(diff, sr, hop_length, axes[2], f"|difference| (max {diff.max():.1e})", cmap="viridis")
@@ -200,7 +201,7 @@ def _mfcc_img(y, sr):
 
 
 def _spec_db(y, sr):
-    return F.power_to_db(F.spectrogram(y), top_db=80.0)
+    return D.power_to_db(D.spectrogram(y), top_db=80.0)
 
 
 def plot_versions(clips: dict, sr: int):
