@@ -6,12 +6,17 @@ speaker, seeds 0 1 2, every corpus found under the data root (SER_DATA_ROOT). Ab
 (`--ablation`): attention off / channel only / spatial only / both and "no augmentation" under the
 speaker protocol. One results JSON per (corpus, protocol, model, seed) in results/audit/; existing
 files are skipped, so an interrupted run resumes. Prints the time of each configuration and the total.
+Every configuration is a job of ser_lib.experiments: `--jobs N` runs N at a time on this machine
+(joblib), `--scheduler ADDRESS` runs them on a Dask cluster (workers need the data and the results
+folder at the same paths).
 
 Examples
 --------
     python scripts/audit_all.py                       # headline grid + chapter
     python scripts/audit_all.py --ablation --no-book  # ablation grid only
     python scripts/audit_all.py --corpora savee --seeds 0 --epochs 4 --max-files 80 --results-dir /tmp/a
+    python scripts/audit_all.py --jobs 2 --no-book                   # two jobs at a time
+    python scripts/audit_all.py --scheduler tcp://10.0.0.5:8786      # on a Dask cluster
 """
 from __future__ import annotations
 
@@ -35,40 +40,37 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--max-files", type=int, default=None)
     ap.add_argument("--results-dir", default=str(REPO / "results" / "audit"))
-    ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads inside each job (default 1)")
+    ap.add_argument("--jobs", type=int, default=1, help="jobs run at a time on this machine (default 1)")
+    ap.add_argument("--scheduler", default=None, help="Dask scheduler address: run the jobs on that cluster")
     ap.add_argument("--ablation", action="store_true", help="run the ablation grid instead of the headline")
     ap.add_argument("--no-book", action="store_true", help="do not execute the chapter afterwards")
     ap.add_argument("--force", action="store_true", help="recompute existing results")
     a = ap.parse_args(argv)
 
     os.environ.setdefault("MPLBACKEND", "Agg")
-    import torch
-
-    torch.set_num_threads(a.threads)
     from ser_lib import audit, corpora
-
     from ser_lib.config import data_root
+    from ser_lib.experiments import grids
 
     names = a.corpora or [c for c in audit.CORPORA if c in corpora.available(a.data_root)]
     if not names:
         print(f"no corpus found under {data_root(a.data_root)}; using the synthetic corpus", flush=True)
         names = ["synthetic"]
     t0 = time.perf_counter()
+    common = dict(epochs=a.epochs, max_files=a.max_files, threads=a.threads, data_root=a.data_root)
     if a.ablation:
         models = a.models or list(audit.ABLATION_MODELS)
         print(f"ABLATION grid: corpora {names}, models {models} (+ efficient+spkn without augmentation), "
               f"protocol speaker, seeds {a.seeds}", flush=True)
-        audit.run_grid(names, ["speaker"], models, a.seeds, data_root=a.data_root, results_dir=a.results_dir,
-                       epochs=a.epochs, max_files=a.max_files, force=a.force)
-        audit.run_grid(names, ["speaker"], ["efficient+spkn"], a.seeds, data_root=a.data_root,
-                       results_dir=a.results_dir, epochs=a.epochs, max_files=a.max_files, augment=False, force=a.force)
-        print(f"ABLATION grid total: {time.perf_counter() - t0:.0f} s", flush=True)
+        specs = grids.ablation_grid(names, a.seeds, models=models, **common)
     else:
         models = a.models or list(audit.HEADLINE_MODELS)
         print(f"HEADLINE grid: corpora {names}, protocols {a.protocols}, models {models}, seeds {a.seeds}", flush=True)
-        audit.run_grid(names, a.protocols, models, a.seeds, data_root=a.data_root, results_dir=a.results_dir,
-                       epochs=a.epochs, max_files=a.max_files, force=a.force)
-        print(f"HEADLINE grid total: {time.perf_counter() - t0:.0f} s", flush=True)
+        specs = grids.audit_grid(names, a.protocols, models, a.seeds, **common)
+    grids.run_audit(specs, results_dir=a.results_dir, jobs=a.jobs, scheduler=a.scheduler, data_root=a.data_root,
+                    force=a.force)
+    print(f"{'ABLATION' if a.ablation else 'HEADLINE'} grid total: {time.perf_counter() - t0:.0f} s", flush=True)
     if a.no_book:
         return 0
     out = REPO / "book" / "audit" / "audit.ipynb"

@@ -3,12 +3,14 @@
 For one corpus the runner (:func:`load_corpus`) reads the table (:func:`ser_lib.corpora.scan`),
 the paper's features for all four versions of every recording (:func:`ser_lib.features.extract`,
 augmentation seed 0, cached), and turns them into frame features ``(rows, 22, 108)``
-(:func:`ser_lib.frames.frame_features`). :func:`run_one` then evaluates one
+(:func:`ser_lib.frames.frame_features`). :func:`evaluate` then evaluates one
 (corpus, protocol, model, seed) on every fold of the protocol and writes
 ``<results_dir>/<corpus>__<protocol>__<model>__seed<k>[__noaug].json`` with
 :func:`ser_lib.results.write_results` (per-fold UAR / accuracy / macro-F1, confusion
-matrix pooled over folds, leakage, training history, data checksum, wall time). Existing files
-are not recomputed, so an interrupted audit resumes where it stopped.
+matrix pooled over folds, leakage, training history, data checksum, wall time). Each
+configuration is one job of :mod:`ser_lib.experiments` (recipe ``"audit"``, :func:`run_job`);
+grids of them (:func:`ser_lib.experiments.grids.audit_grid`) run, resume and fan out through
+:func:`ser_lib.experiments.runner.run_grid`.
 
 Models
 ------
@@ -55,7 +57,8 @@ from .labels import EMOTIONS, encode_labels
 from .scaling import Standardizer, speaker_standardize, speaker_standardize_frames
 
 __all__ = ["HEADLINE_MODELS", "BASELINES", "ABLATION_MODELS", "CORPORA", "REFERENCE_FIGURES",
-           "CorpusData", "load_corpus", "subsample", "result_path", "run_one", "run_grid", "collect",
+           "CorpusData", "load_corpus", "subsample", "result_path", "evaluate", "job_path", "matches_legacy",
+           "run_job", "collect",
            "summary_table", "leakage_table", "DEFAULT_RESULTS_DIR"]
 
 DEFAULT_RESULTS_DIR = REPO_ROOT / "results" / "audit"
@@ -284,16 +287,15 @@ def _fit_predict_baseline(data: CorpusData, model_name: str, fold: P.Fold, seed:
     return pred, tr, info
 
 
-def run_one(data: CorpusData, protocol: str, model: str, seed: int, *, epochs: int = 12,
-            results_dir=DEFAULT_RESULTS_DIR, augment: bool = True, force: bool = False,
-            progress: bool = False) -> dict:
-    """Evaluate ``model`` under ``protocol`` on every fold, write and return the results record.
+def evaluate(data: CorpusData, protocol: str, model: str, seed: int, *, epochs: int | None = 12,
+             augment: bool = True, fold: str | None = None, progress: bool = False) -> dict:
+    """Evaluate ``model`` under ``protocol`` on every fold (or only ``fold``) of ``data``.
 
-    Skips the computation (and returns the stored record) when the results file exists, unless ``force``.
-    Metrics are fractions; ``metrics['uar_mean']`` and ``['uar_std']`` are over folds.
+    Returns the keyword arguments of :func:`ser_lib.results.write_results` (``params``, ``metrics``,
+    ``wall_time_s``, ``data``, ``history``, ``extra``). Metrics are fractions;
+    ``metrics['uar_mean']`` and ``['uar_std']`` are over folds.
     """
     from .registry import MODEL_PRESETS
-    from .results import write_results
 
     if protocol not in P.PROTOCOLS:
         raise ValueError(f"protocol must be one of {P.PROTOCOLS}, got {protocol!r}")
@@ -301,33 +303,34 @@ def run_one(data: CorpusData, protocol: str, model: str, seed: int, *, epochs: i
     neural = base_name in MODEL_PRESETS
     if not neural and base_name not in BASELINES:
         raise ValueError(f"unknown model {model!r}; choose from {sorted(MODEL_PRESETS) + list(BASELINES)}")
-    path = result_path(results_dir, data.corpus, protocol, model, seed, augment)
-    if path.exists() and not force:
-        return json.loads(path.read_text())
     t0 = time.perf_counter()
     folds = P.build(protocol, data.meta, data.corpus, _split_seed(protocol, seed), augment=augment)
+    if fold is not None:
+        folds = [f for f in folds if f.name == fold]
+        if not folds:
+            raise ValueError(f"{data.corpus}/{protocol}: no fold named {fold!r}")
     fold_rows, histories = [], []
     y_all, p_all = [], []
-    for fold in folds:
-        P.check_fold(data.meta, fold, protocol)
+    for fold_ in folds:
+        P.check_fold(data.meta, fold_, protocol)
         if neural:
-            pred, used_train, info = _fit_predict_neural(data, model, fold, seed, epochs)
+            pred, used_train, info = _fit_predict_neural(data, model, fold_, seed, epochs)
         else:
-            pred, used_train, info = _fit_predict_baseline(data, model, fold, seed)
-        yt = data.y[fold.test_idx]
+            pred, used_train, info = _fit_predict_baseline(data, model, fold_, seed)
+        yt = data.y[fold_.test_idx]
         m = M.all_metrics(yt, pred)
-        used = P.Fold(fold.name, used_train, fold.val_idx, fold.test_idx)
-        row = {"fold": fold.name, "test_speakers": list(fold.test_speakers), "uar": m["uar"],
+        used = P.Fold(fold_.name, used_train, fold_.val_idx, fold_.test_idx)
+        row = {"fold": fold_.name, "test_speakers": list(fold_.test_speakers), "uar": m["uar"],
                "accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "n_test": m["n"],
-               "n_train": int(len(used_train)), "n_val": int(len(fold.val_idx)),
+               "n_train": int(len(used_train)), "n_val": int(len(fold_.val_idx)),
                "leakage": P.leakage(data.meta, used)}
         row.update({k: v for k, v in info.items() if k != "history"})
         fold_rows.append(row)
-        histories.append({"fold": fold.name, "epochs": info.get("history")})
+        histories.append({"fold": fold_.name, "epochs": info.get("history")})
         y_all.append(yt)
         p_all.append(pred)
         if progress:
-            print(f"  {data.corpus}/{protocol}/{model}/seed{seed} {fold.name}: UAR {m['uar']:.3f} "
+            print(f"  {data.corpus}/{protocol}/{model}/seed{seed} {fold_.name}: UAR {m['uar']:.3f} "
                   f"acc {m['accuracy']:.3f}", flush=True)
     y_all, p_all = np.concatenate(y_all), np.concatenate(p_all)
     metrics = {"folds": fold_rows, "labels": data.labels,
@@ -348,41 +351,53 @@ def run_one(data: CorpusData, protocol: str, model: str, seed: int, *, epochs: i
 
         mdl = build_model(base_name, len(data.labels), data.frames.shape[1])
         extra["cost"] = {"params": fold_rows[0].get("params"), "macs": count_macs(mdl, data.frames.shape[1:])}
-    write_results(path, params=params, metrics=metrics, wall_time_s=time.perf_counter() - t0,
-                  data=data.describe(), history=histories, extra=extra)
-    return json.loads(path.read_text())
+    return dict(params=params, metrics=metrics, wall_time_s=time.perf_counter() - t0, data=data.describe(),
+                history=histories, extra=extra)
 
 
-def run_grid(corpora: Iterable[str], protocols: Iterable[str] = P.PROTOCOLS, models: Iterable[str] = HEADLINE_MODELS,
-             seeds: Iterable[int] = (0, 1, 2), *, data_root=None, results_dir=DEFAULT_RESULTS_DIR, epochs: int = 12,
-             max_files: int | None = None, augment: bool = True, force: bool = False, progress: bool = True,
-             n_jobs: int = 2) -> pd.DataFrame:
-    """Run (or read) every configuration; returns :func:`collect` of the results directory.
+def job_path(spec, results_dir=DEFAULT_RESULTS_DIR) -> Path:
+    """Results file of an audit job (a :class:`ser_lib.experiments.spec.JobSpec`): :func:`result_path`,
+    with ``__<fold>`` before ``.json`` for a one-fold job."""
+    path = result_path(results_dir, spec.corpus, spec.protocol, spec.model, spec.seed, spec.augment)
+    return path.with_name(f"{path.stem}__{spec.fold}.json") if spec.fold else path
 
-    Prints one line per configuration with its wall time, and the total.
+
+def matches_legacy(spec, record: dict) -> bool:
+    """Whether ``record``, a results file written before jobs were stored in it, is the result of
+    ``spec``: same corpus, protocol, model, seed, augmentation and epochs, every fold, no recipe
+    parameters, and no more recordings than ``spec.max_files``. Thread count and data hash are not
+    recorded in such files and are not compared."""
+    par = record.get("params", {})
+    same = all(par.get(k) == getattr(spec, k) for k in ("corpus", "protocol", "model", "seed"))
+    n_rec = record.get("data", {}).get("n_recordings")
+    return (same and par.get("augment", True) == spec.augment and par.get("epochs") == spec.epochs
+            and spec.fold is None and not spec.params
+            and (spec.max_files is None or (n_rec is not None and n_rec <= spec.max_files)))
+
+
+def run_job(spec, path, *, data_root=None, n_jobs: int = 1, progress: bool = False) -> Path:
+    """The audit recipe: load the corpus (memoised), :func:`evaluate` the spec, write ``path``.
+
+    Refuses to run when ``spec.data_hash`` is set and the corpus found under ``data_root`` differs.
+    The results file holds the spec under ``"job"``. Scheduling, skipping and threads are the
+    runner's (:func:`ser_lib.experiments.runner.run_job`).
     """
-    t0 = time.perf_counter()
-    corpora, protocols, models, seeds = list(corpora), list(protocols), list(models), list(seeds)
-    for seed in seeds:  # seed outermost: a partial run has every corpus for the first seeds
-        for corpus in corpora:
-            for protocol in protocols:
-                for model in models:
-                    path = result_path(results_dir, corpus, protocol, model, seed, augment)
-                    if path.exists() and not force:
-                        continue
-                    data = load_corpus(corpus, data_root, max_files=max_files, n_jobs=n_jobs, progress=progress)
-                    t1 = time.perf_counter()
-                    rec = run_one(data, protocol, model, seed, epochs=epochs, results_dir=results_dir,
-                                  augment=augment, force=force)
-                    if progress:
-                        m = rec["metrics"]
-                        print(f"{corpus:8s} {protocol:9s} {model:18s} seed {seed}{'' if augment else ' noaug'}: "
-                              f"UAR {100 * m['uar_mean']:.1f} ± {100 * m['uar_std']:.1f} "
-                              f"(leakage {100 * m['leakage_mean']:.0f} %) [{time.perf_counter() - t1:.0f} s, "
-                              f"total {time.perf_counter() - t0:.0f} s]", flush=True)
-    if progress:
-        print(f"grid done in {time.perf_counter() - t0:.0f} s", flush=True)
-    return collect(results_dir)
+    from .results import write_results
+
+    if spec.params:
+        raise ValueError(f"the audit recipe takes no params, got {dict(spec.params)}")
+    if spec.data_hash is not None:
+        from .experiments.spec import data_hash
+
+        found = data_hash(spec.corpus, data_root)
+        if found != spec.data_hash:
+            raise ValueError(f"{spec.label()}: the {spec.corpus} files here (data hash {found}) are not those the "
+                             f"grid was built for ({spec.data_hash}); point SER_DATA_ROOT at the same copy")
+    data = load_corpus(spec.corpus, data_root, max_files=spec.max_files, n_jobs=n_jobs, progress=progress)
+    rec = evaluate(data, spec.protocol, spec.model, spec.seed, epochs=spec.epochs, augment=spec.augment,
+                   fold=spec.fold, progress=progress)
+    rec["extra"]["job"] = {**spec.to_dict(), "key": spec.key}
+    return write_results(path, **rec)
 
 
 # --------------------------------------------------------------------------------------- reading

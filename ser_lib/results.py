@@ -21,8 +21,8 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-__all__ = ["provenance", "cpu_model", "hardware_summary", "data_checksum", "write_results", "read_results", "Timer",
-           "to_jsonable"]
+__all__ = ["provenance", "cpu_model", "hardware_summary", "data_checksum", "write_results", "update_results",
+           "read_results", "Timer", "to_jsonable"]
 
 _PACKAGES = ("numpy", "scipy", "librosa", "soundfile", "scikit-learn", "torch", "pandas", "opensmile")
 
@@ -154,6 +154,16 @@ def write_results(path: str | os.PathLike, *, params: Mapping[str, Any], metrics
               "wall_time_s": wall_time_s, "provenance": provenance(), **(extra or {})}
     text = json.dumps(to_jsonable(record), indent=1, sort_keys=False)
     _atomic_write(path, text.encode("utf-8"))
+    return path
+
+
+def update_results(path: str | os.PathLike, **fields: Any) -> Path:
+    """Add (or replace) top-level ``fields`` of an existing results file, atomically like
+    :func:`write_results`; everything else, provenance included, is kept as it is."""
+    path = Path(path)
+    record = json.loads(path.read_text())
+    record.update(to_jsonable(fields))
+    _atomic_write(path, json.dumps(record, indent=1, sort_keys=False).encode("utf-8"))
     return path
 
 

@@ -118,23 +118,25 @@ def test_predict_proba_and_predict_like_ser_lib_train():
 @pytest.mark.slow
 def test_audit_grid_synthetic(tmp_path, synthetic_root):
     from ser_lib import audit
+    from ser_lib.experiments import grids
 
     audit._CACHE.clear()
-    df = audit.run_grid(["synthetic"], ["paper", "speaker"], ["efficient", "mfcc_lr"], [0], results_dir=tmp_path,
-                        epochs=2, max_files=48, progress=False, n_jobs=1)
+    specs = grids.audit_grid(["synthetic"], ["paper", "speaker"], ["efficient", "mfcc_lr"], [0], epochs=2,
+                             max_files=48)
+    df = grids.run_audit(specs, results_dir=tmp_path, progress=False)
     files = sorted(p.name for p in tmp_path.glob("*.json"))
     assert len(files) == 4
     rec = json.loads((tmp_path / "synthetic__speaker__efficient__seed0.json").read_text())
     assert rec["metrics"]["leakage_mean"] == 0.0
     assert "checksum" in rec["data"] and rec["provenance"]["git"]
     assert "bytes" in rec["data"]["checksum_of"]  # content, not just file names
+    assert rec["job"]["recipe"] == "audit" and rec["job"]["epochs"] == 2 and rec["job"]["max_files"] == 48
     assert np.asarray(rec["metrics"]["confusion"]).sum() == sum(f["n_test"] for f in rec["metrics"]["folds"])
     paper = df[(df.protocol == "paper") & (df.model == "efficient")]
     assert paper.leakage.iloc[0] > 0.5
     # resumable: a second call computes nothing new (file untouched)
     mtime = (tmp_path / files[0]).stat().st_mtime
-    audit.run_grid(["synthetic"], ["paper", "speaker"], ["efficient", "mfcc_lr"], [0], results_dir=tmp_path,
-                   epochs=2, max_files=48, progress=False, n_jobs=1)
+    grids.run_audit(specs, results_dir=tmp_path, progress=False)
     assert (tmp_path / files[0]).stat().st_mtime == mtime
     tab = audit.summary_table(df)
     assert list(tab.columns) == ["paper", "speaker"]
