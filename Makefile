@@ -42,8 +42,9 @@ reproduce: $(VENV)/.installed
 queue: $(VENV)/.installed
 	$(PY) scripts/reproduce_all.py --queue --chunk-minutes 30 --threads $${THREADS:-2}
 
+# Finished jobs are skipped; AUDIT_ARGS="--jobs 2" or "--scheduler tcp://host:8786" fans the grid out
 audit: $(VENV)/.installed
-	$(PY) scripts/audit_all.py
+	$(PY) scripts/audit_all.py $(AUDIT_ARGS)
 
 clean:
 	rm -rf _build ci-out

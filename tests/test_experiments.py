@@ -108,3 +108,14 @@ def test_grid_local_twice_writes_nothing_and_dask_gives_the_same_files(tmp_path)
     assert _metrics(remote) == _metrics(local)
     for p in remote_paths:
         assert json.loads(p.read_text())["provenance"]["hardware"]["torch_threads"] == 1
+
+
+@pytest.mark.slow
+def test_paper_reproduction_recipe_calls_reproduce_run(tmp_path):
+    s = JobSpec("paper-reproduction", "synthetic", "paper", "paper_code", seed=0, epochs=1, max_files=24)
+    p = run_job(s, tmp_path)
+    rec = json.loads(p.read_text())
+    assert rec["job"]["key"] == s.key and job_status(s, p) == "done"
+    assert rec["params"]["epochs"] == 1 and rec["params"]["variant"] == "code"
+    mtime = p.stat().st_mtime_ns
+    assert run_job(s, tmp_path) == p and p.stat().st_mtime_ns == mtime
