@@ -57,7 +57,7 @@ from .labels import EMOTIONS, encode_labels
 from .scaling import Standardizer, speaker_standardize, speaker_standardize_frames
 
 __all__ = ["HEADLINE_MODELS", "BASELINES", "ABLATION_MODELS", "CORPORA", "REFERENCE_FIGURES",
-           "CorpusData", "load_corpus", "subsample", "result_path", "evaluate", "job_path", "matches_legacy",
+           "CorpusData", "load_corpus", "result_path", "evaluate", "job_path", "matches_legacy",
            "run_job", "collect",
            "summary_table", "leakage_table", "DEFAULT_RESULTS_DIR"]
 
@@ -160,18 +160,6 @@ class CorpusData:
         return out
 
 
-def subsample(table: pd.DataFrame, max_files: int | None, seed: int = 0) -> pd.DataFrame:
-    """At most ``max_files`` recordings, keeping every speaker and emotion: files are ranked
-    within each (speaker, emotion) cell at random (seeded) and taken round-robin."""
-    if max_files is None or max_files <= 0 or len(table) <= max_files:
-        return table.reset_index(drop=True)
-    rng = np.random.default_rng(seed)
-    t = table.assign(_r=rng.random(len(table)))
-    t["_rank"] = t.groupby(["speaker", "emotion"])["_r"].rank(method="first")
-    t = t.sort_values(["_rank", "_r"]).head(int(max_files))
-    return t.drop(columns=["_r", "_rank"]).sort_index().reset_index(drop=True)
-
-
 _CACHE: dict = {}
 
 
@@ -196,7 +184,7 @@ def load_corpus(corpus: str, data_root=None, *, max_files: int | None = None, n_
     key = (corpus, str(root), max_files)
     if key in _CACHE:
         return _CACHE[key]
-    table = subsample(corpora.scan(corpus, root), max_files)
+    table = P.subsample(corpora.scan(corpus, root), max_files)
     if len(table) == 0:
         raise FileNotFoundError(f"no files of corpus {corpus!r} under {root}")
     X, meta = features.extract(table, kind="paper", seed=0, n_jobs=n_jobs, progress=progress)

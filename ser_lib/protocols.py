@@ -44,7 +44,7 @@ import pandas as pd
 from .paper import RANDOM_STATE, TEST_SIZE
 
 __all__ = ["Fold", "PROTOCOLS", "EMOBOX_RAVDESS_FOLDS", "LOSO_CORPORA", "paper_split", "paper", "utterance",
-           "speaker", "build", "check_fold", "leakage_share", "leakage", "fold_summary"]
+           "speaker", "build", "check_fold", "leakage_share", "leakage", "fold_summary", "subsample"]
 
 PROTOCOLS = ("paper", "utterance", "speaker")
 
@@ -361,3 +361,24 @@ def fold_summary(meta: pd.DataFrame, folds: list[Fold], protocol: str) -> pd.Dat
                      "test_speakers": ",".join(map(str, f.test_speakers)) or "mixed",
                      "leakage": leakage(meta, f)})
     return pd.DataFrame(rows)
+
+
+def subsample(table: pd.DataFrame, max_files: int | None, seed: int = 0) -> pd.DataFrame:
+    """At most ``max_files`` recordings of a corpus table, keeping every speaker and emotion.
+
+    Files are ranked at random (seeded) within each (speaker, emotion) cell -- each emotion when
+    the table has no ``speaker`` column -- and taken round-robin over the cells, so the same
+    ``max_files`` picks the same files for the reproduction and the audit. ``max_files`` None (or
+    at least the table's length) returns the whole table; rows keep their original order.
+    For quick CI runs: the published runs use every file.
+    """
+    if max_files is None or len(table) <= max_files:
+        return table.reset_index(drop=True)
+    if int(max_files) < 2:
+        raise ValueError(f"max_files must be None or >= 2, got {max_files!r}")
+    keys = [c for c in ("speaker", "emotion") if c in table.columns]
+    rng = np.random.default_rng(seed)
+    t = table.assign(_r=rng.random(len(table)))
+    t["_rank"] = t.groupby(keys)["_r"].rank(method="first") if keys else t["_r"].rank(method="first")
+    t = t.sort_values(["_rank", "_r"]).head(int(max_files))
+    return t.drop(columns=["_r", "_rank"]).sort_index().reset_index(drop=True)

@@ -41,9 +41,9 @@ import pandas as pd
 from . import metrics as M
 from . import paper
 from .labels import encode_labels
-from .protocols import leakage_share, paper_split
+from .protocols import leakage_share, paper_split, subsample
 
-__all__ = ["CORPUS_TITLES", "select_files", "default_checkpoint_dir", "run", "Reproduction", "shortfall_text",
+__all__ = ["CORPUS_TITLES", "default_checkpoint_dir", "run", "Reproduction", "shortfall_text",
            "INIT_NOTE"]
 
 #: The initialisation of the reproduction and why (shown on every reproduction page).
@@ -55,20 +55,6 @@ INIT_NOTE = ("The reproduction starts from the released Keras model's initialisa
              "initialisation) is a documented variant; every results file records which one was used.")
 CORPUS_TITLES = {"savee": "SAVEE", "ravdess": "RAVDESS", "cremad": "CREMA-D", "tess": "TESS",
                  "emodb": "EMO-DB", "emovo": "EMOVO", "synthetic": "synthetic"}
-
-
-def select_files(table: pd.DataFrame, max_files: int | None, seed: int = 0) -> pd.DataFrame:
-    """At most ``max_files`` recordings, spread over the emotions (round-robin over emotions in a
-    seeded random order); the whole table when ``max_files`` is None. For quick CI runs only."""
-    if max_files is None or max_files >= len(table):
-        return table.reset_index(drop=True)
-    if max_files < 2:
-        raise ValueError(f"max_files must be >= 2, got {max_files}")
-    rng = np.random.default_rng(seed)
-    shuffled = table.iloc[rng.permutation(len(table))].copy()
-    shuffled["_rank"] = shuffled.groupby("emotion").cumcount()
-    picked = shuffled.sort_values(["_rank"], kind="stable").head(max_files)
-    return table.loc[sorted(picked.index)].reset_index(drop=True)
 
 
 def default_checkpoint_dir(corpus: str, variant: str, init: str, drop_attention: str | None, seed: int,
@@ -177,7 +163,7 @@ def run(corpus: str = "auto", *, variant: str = "code", drop_attention: str | No
         torch.set_num_threads(int(torch_threads))
     corpus, table = _load_table(corpus, data_root)
     n_files_total = len(table)
-    table = select_files(table, max_files, seed=0)
+    table = subsample(table, max_files, seed=0)
     if len(table) < 2:
         raise ValueError(f"{corpus}: only {len(table)} file(s); nothing to split")
     epochs = int(cfg["epochs"] if epochs is None else epochs)

@@ -148,7 +148,7 @@ def test_audit_grid_synthetic(tmp_path, synthetic_root):
 
 
 def test_subsample_keeps_speakers_and_emotions():
-    from ser_lib.audit import subsample
+    from ser_lib.protocols import subsample
 
     t = pd.DataFrame({"speaker": np.repeat(list("abcd"), 30), "emotion": np.tile(list("xyz"), 40),
                       "path": [f"f{i}" for i in range(120)]})

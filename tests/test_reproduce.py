@@ -9,11 +9,15 @@ import pytest
 from ser_lib import reproduce
 
 
-def test_select_files_spreads_emotions():
+def test_subsample_spreads_emotions_without_speakers():
+    from ser_lib.protocols import subsample
+
     t = pd.DataFrame({"path": [f"f{i}" for i in range(40)], "emotion": ["a"] * 30 + ["b"] * 5 + ["c"] * 5})
-    s = reproduce.select_files(t, 9)
+    s = subsample(t, 9)
     assert len(s) == 9 and set(s["emotion"]) == {"a", "b", "c"}
-    assert reproduce.select_files(t, None).shape[0] == 40
+    assert subsample(t, None).shape[0] == 40
+    with pytest.raises(ValueError, match="max_files"):
+        subsample(t, 1)
 
 
 def test_shortfall_text():
