@@ -33,6 +33,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from . import paper
+from .errors import ArgumentError, check_number
 
 __all__ = [
     "check_signal",
@@ -46,7 +47,21 @@ __all__ = [
     "version_rng",
     "mfcc_distance",
     "mfcc_matrix_distance",
+    "MAX_PITCH_STEPS",
+    "MAX_NOISE_FACTOR",
+    "MIN_SNR_DB",
+    "MAX_SR",
 ]
+
+#: Largest pitch shift accepted, in semitones either way (two octaves; beyond, the time stretch
+#: behind it needs absurd amounts of memory).
+MAX_PITCH_STEPS = 24
+#: Largest noise factor of :func:`add_noise_paper` (the released code uses 0.035).
+MAX_NOISE_FACTOR = 100.0
+#: Lowest SNR of :func:`add_noise_snr` in dB (noise a million times the signal's amplitude).
+MIN_SNR_DB = -120.0
+#: Highest sample rate accepted, in Hz.
+MAX_SR = 384_000
 
 # The released code's versions, noise factor and pitch shift are ser_lib.paper.VERSIONS,
 # NOISE_FACTOR and PITCH_STEPS.
@@ -58,37 +73,39 @@ def check_signal(y, name: str = "y") -> np.ndarray:
 
     Raises
     ------
-    TypeError
-        ``y`` is not a numpy array of a floating dtype (integers PCM must be scaled first).
-    ValueError
-        ``y`` is not 1-D, is empty, or contains NaN/inf.
+    ArgumentError (a ``TypeError`` and a ``ValueError``)
+        ``y`` is not a numpy array of a floating dtype (integers PCM must be scaled first),
+        is not 1-D, is empty, or contains NaN/inf.
     """
     if not isinstance(y, np.ndarray):
-        raise TypeError(f"{name} must be a numpy array, got {type(y).__name__}")
+        raise ArgumentError(f"{name} must be a numpy array, got {type(y).__name__}")
     if not np.issubdtype(y.dtype, np.floating):
-        raise TypeError(f"{name} must have a floating dtype (float32/float64), got {y.dtype}; "
+        raise ArgumentError(f"{name} must have a floating dtype (float32/float64), got {y.dtype}; "
                         "scale integer PCM to [-1, 1] first")
     if y.ndim != 1:
-        raise ValueError(f"{name} must be mono, shape (n,), got shape {y.shape}")
+        raise ArgumentError(f"{name} must be mono, shape (n,), got shape {y.shape}")
     if y.size == 0:
-        raise ValueError(f"{name} is empty")
+        raise ArgumentError(f"{name} is empty")
     if not np.all(np.isfinite(y)):
-        raise ValueError(f"{name} contains NaN or infinite values")
+        raise ArgumentError(f"{name} contains NaN or infinite values")
     return y
 
 
 def check_sr(sr) -> float:
-    """Validate a sample rate (Hz): a finite number > 0."""
-    if isinstance(sr, bool) or not isinstance(sr, (int, float, np.integer, np.floating)):
-        raise TypeError(f"sr must be a number (Hz), got {type(sr).__name__}")
-    if not np.isfinite(sr) or sr <= 0:
-        raise ValueError(f"sr must be a positive sample rate in Hz, got {sr}")
-    return float(sr)
+    """Validate a sample rate (Hz): a number in ``(0, MAX_SR]``."""
+    return check_number(sr, "sr", low=0, low_open=True, high=MAX_SR, hint="a sample rate in Hz such as 22050")
+
+
+def _check_finite_output(out: np.ndarray, what: str) -> np.ndarray:
+    if not np.all(np.isfinite(out)):
+        raise ArgumentError(f"{what} overflows {out.dtype} (the result holds inf/NaN): the signal is too "
+                            f"loud for this setting. Use a smaller setting or rescale y to [-1, 1].")
+    return out
 
 
 def _check_rng(rng) -> np.random.Generator:
     if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy.random.Generator, e.g. np.random.default_rng(0); "
+        raise ArgumentError("rng must be a numpy.random.Generator, e.g. np.random.default_rng(0); "
                         f"got {type(rng).__name__}")
     return rng
 
@@ -105,7 +122,7 @@ def paper_noise_amplitude(y: np.ndarray, u: float, factor: float = paper.NOISE_F
     elif reference == "absmax":
         ref = float(np.max(np.abs(y)))
     else:
-        raise ValueError(f"reference must be 'max' or 'absmax', got {reference!r}")
+        raise ArgumentError(f"reference must be 'max' or 'absmax', got {reference!r}")
     return float(factor) * float(u) * ref
 
 
@@ -139,10 +156,11 @@ def add_noise_paper(y: np.ndarray, rng: np.random.Generator, factor: float = pap
     """
     check_signal(y)
     _check_rng(rng)
-    if not np.isfinite(factor) or factor < 0:
-        raise ValueError(f"factor must be a finite number >= 0, got {factor}")
+    factor = check_number(factor, "factor", low=0, high=MAX_NOISE_FACTOR,
+                          hint=f"the noise amplitude relative to max(y) (released code: {paper.NOISE_FACTOR})")
     a = paper_noise_amplitude(y, rng.uniform(), factor, reference)
     noisy = (y + a * rng.normal(size=y.shape[0])).astype(y.dtype, copy=False)
+    _check_finite_output(noisy, f"add_noise_paper(factor={factor})")
     return (noisy, a) if return_amplitude else noisy
 
 
@@ -154,7 +172,7 @@ def snr_db(clean: np.ndarray, noisy: np.ndarray) -> float:
     check_signal(clean, "clean")
     check_signal(noisy, "noisy")
     if clean.shape != noisy.shape:
-        raise ValueError(f"clean and noisy must have the same length, got {clean.shape} and {noisy.shape}")
+        raise ArgumentError(f"clean and noisy must have the same length, got {clean.shape} and {noisy.shape}")
     c = clean.astype(np.float64)
     e = noisy.astype(np.float64) - c
     pn = float(np.sum(e * e))
@@ -177,19 +195,18 @@ def add_noise_snr(y: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.
     Parameters
     ----------
     y : float array, shape ``(n,)``
-    snr_db : target SNR in dB (any real number, or ``inf``)
+    snr_db : target SNR in dB (a real number >= ``MIN_SNR_DB`` = -120, or ``inf``)
     rng : numpy Generator
     """
     check_signal(y)
     _check_rng(rng)
-    snr = float(snr_db)
-    if np.isnan(snr) or snr == -np.inf:
-        raise ValueError(f"snr_db must be a real number or +inf, got {snr_db}")
+    snr = check_number(snr_db, "snr_db", low=MIN_SNR_DB, allow_inf=True,
+                       hint="dB; +inf returns y unchanged")
     if snr == np.inf:
         return y.copy()
     p_y = float(np.mean(y.astype(np.float64) ** 2))
     if p_y == 0.0:
-        raise ValueError("y is silent (all zeros): an SNR is undefined")
+        raise ArgumentError("y is silent (all zeros): an SNR is undefined")
     n = rng.standard_normal(y.shape[0])
     # Scale the noise to hit the target on the *output* grid: compute the float32/float64 result,
     # then correct once for the rounding of the output dtype.
@@ -209,18 +226,20 @@ def pitch_shift(y: np.ndarray, sr: float, n_steps: float, **kwargs) -> np.ndarra
 
     Thin wrapper around ``librosa.effects.pitch_shift(y, sr=sr, n_steps=n_steps)`` (phase-vocoder
     time stretch by ``2^(-n_steps/12)``, then resampling with soxr); extra keyword arguments go to
-    librosa. ``n_steps=0`` returns a copy of ``y`` unchanged (librosa would still resample).
+    librosa. ``n_steps=0`` returns a copy of ``y`` unchanged (librosa would still resample);
+    ``|n_steps|`` is at most :data:`MAX_PITCH_STEPS` (24 semitones).
     Output: same length and dtype as ``y``.
     """
     import librosa
 
     check_signal(y)
     sr = check_sr(sr)
-    if not np.isfinite(n_steps):
-        raise ValueError(f"n_steps must be finite (semitones), got {n_steps}")
+    n_steps = check_number(n_steps, "n_steps", low=-MAX_PITCH_STEPS, high=MAX_PITCH_STEPS,
+                           hint="semitones (the released code shifts by 2)")
     if n_steps == 0:
         return y.copy()
-    return librosa.effects.pitch_shift(y, sr=sr, n_steps=float(n_steps), **kwargs).astype(y.dtype, copy=False)
+    out = librosa.effects.pitch_shift(y, sr=sr, n_steps=float(n_steps), **kwargs).astype(y.dtype, copy=False)
+    return _check_finite_output(out, f"pitch_shift(n_steps={n_steps})")
 
 
 # ----------------------------------------------------------------------------- versions
@@ -259,12 +278,12 @@ def paper_versions(y: np.ndarray, sr: float, rng, n_steps: float = paper.PITCH_S
     sr = check_sr(sr)
     unknown = [v for v in versions if v not in paper.VERSIONS]
     if unknown:
-        raise ValueError(f"unknown version(s) {unknown}; choose from {paper.VERSIONS}")
+        raise ArgumentError(f"unknown version(s) {unknown}; choose from {paper.VERSIONS}")
 
     def _rng(v):
         if isinstance(rng, Mapping):
             if v not in rng:
-                raise ValueError(f"no Generator given for version {v!r}")
+                raise ArgumentError(f"no Generator given for version {v!r}")
             return _check_rng(rng[v])
         return _check_rng(rng)
 
@@ -321,7 +340,7 @@ def mfcc_matrix_distance(ma: np.ndarray, mb: np.ndarray, *, skip_c0: bool = Fals
     """:func:`mfcc_distance` on two MFCC matrices ``(n_mfcc, T_a)`` and ``(n_mfcc, T_b)``."""
     ma, mb = np.asarray(ma, dtype=np.float64), np.asarray(mb, dtype=np.float64)
     if ma.ndim != 2 or mb.ndim != 2 or ma.shape[0] != mb.shape[0]:
-        raise ValueError(f"expected two (n_mfcc, T) matrices with the same n_mfcc, got {ma.shape} and {mb.shape}")
+        raise ArgumentError(f"expected two (n_mfcc, T) matrices with the same n_mfcc, got {ma.shape} and {mb.shape}")
     if skip_c0:
         ma, mb = ma[1:], mb[1:]
     if align == "truncate":
@@ -332,5 +351,5 @@ def mfcc_matrix_distance(ma: np.ndarray, mb: np.ndarray, *, skip_c0: bool = Fals
         ma = np.pad(ma, ((0, 0), (0, t - ma.shape[1])))
         mb = np.pad(mb, ((0, 0), (0, t - mb.shape[1])))
     else:
-        raise ValueError(f"align must be 'truncate' or 'pad', got {align!r}")
+        raise ArgumentError(f"align must be 'truncate' or 'pad', got {align!r}")
     return float(np.mean(np.linalg.norm(ma - mb, axis=0)))
