@@ -311,7 +311,7 @@ def evaluate(data: CorpusData, protocol: str, model: str, seed: int, *, epochs: 
         row = {"fold": fold_.name, "test_speakers": list(fold_.test_speakers), "uar": m["uar"],
                "accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "n_test": m["n"],
                "n_train": int(len(used_train)), "n_val": int(len(fold_.val_idx)),
-               "leakage": P.leakage(data.meta, used)}
+               "leakage": P.leakage(data.meta, used), "take_leakage": P.take_leakage(data.meta, used)}
         row.update({k: v for k, v in info.items() if k != "history"})
         fold_rows.append(row)
         histories.append({"fold": fold_.name, "epochs": info.get("history")})
@@ -323,7 +323,7 @@ def evaluate(data: CorpusData, protocol: str, model: str, seed: int, *, epochs: 
     y_all, p_all = np.concatenate(y_all), np.concatenate(p_all)
     metrics = {"folds": fold_rows, "labels": data.labels,
                "confusion": M.confusion(y_all, p_all, list(range(len(data.labels)))).tolist()}
-    for key in ("uar", "accuracy", "macro_f1", "leakage"):
+    for key in ("uar", "accuracy", "macro_f1", "leakage", "take_leakage"):
         mean, std = M.summarize([r[key] for r in fold_rows])
         metrics[f"{key}_mean"], metrics[f"{key}_std"] = mean, std
     metrics["pooled"] = {k: v for k, v in M.all_metrics(y_all, p_all).items()}

@@ -5,7 +5,7 @@ import hashlib
 import os
 from pathlib import Path
 
-__all__ = ["sha256_file"]
+__all__ = ["sha256_file", "sha256_audio", "duplicate_groups"]
 
 _MEMO: dict[tuple[str, int, int], str] = {}
 
@@ -30,3 +30,34 @@ def sha256_file(path: str | os.PathLike) -> str:
                 h.update(chunk)
         _MEMO[key] = h.hexdigest()
     return _MEMO[key]
+
+
+def sha256_audio(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file's decoded samples (float32, with the sample rate and channel count).
+
+    Two files holding the same audio in different containers or encodings (a WAV and its FLAC
+    transcode) get the same hash; two byte-identical recordings, of course, too.
+    """
+    import numpy as np
+    import soundfile as sf
+
+    y, sr = sf.read(str(path), dtype="float32", always_2d=True)
+    h = hashlib.sha256(f"{sr}:{y.shape[1]}:".encode())
+    h.update(np.ascontiguousarray(y).tobytes())
+    return h.hexdigest()
+
+
+def duplicate_groups(paths, *, progress: bool = False) -> list[list[str]]:
+    """Groups of files whose decoded audio is identical (:func:`sha256_audio`), largest first.
+
+    ``paths``: iterable of audio files. Returns a list of lists of paths (as given, as strings),
+    each with at least two members; empty when every file is unique.
+    """
+    from collections import defaultdict
+
+    from tqdm.auto import tqdm
+
+    groups: dict[str, list[str]] = defaultdict(list)
+    for p in tqdm(list(paths), desc="hashing audio", unit="file", disable=not progress):
+        groups[sha256_audio(p)].append(str(p))
+    return sorted((g for g in groups.values() if len(g) > 1), key=len, reverse=True)

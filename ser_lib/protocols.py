@@ -12,8 +12,9 @@ protocol   what is held out
 paper      20 % of *rows* after augmentation, exactly the released code's
            ``train_test_split(np.arange(n), test_size=0.2, random_state=42, shuffle=True)``;
            copies of one recording land on both sides (this is the leak being measured).
-utterance  20 % of *recordings*, stratified by emotion; the test rows are the original
-           versions only; training rows are all versions of the training recordings.
+utterance  20 % of *takes* (speaker, text, emotion, intensity: :func:`take_ids`), stratified by
+           emotion, so no test recording has a twin take in training; the test rows are the
+           original versions only; training rows are all versions of the training recordings.
 speaker    whole speakers: leave-one-speaker-out (EMO-DB, SAVEE, EMOVO, synthetic), the six
            EmoBox actor folds (RAVDESS), 5 stratified folds grouped by speaker (CREMA-D), one
            actress vs the other (TESS).
@@ -25,8 +26,9 @@ held-out training recordings for ``utterance`` and held-out training *speakers* 
 ``speaker`` (TESS has one training speaker, so its validation recordings come from her).
 Validation and test rows are original (unaugmented) versions, except under ``paper``.
 
-:func:`check_fold` verifies what a protocol promises and :func:`leakage` measures the share
-of test rows whose recording (an augmented sibling) was seen in training.
+:func:`check_fold` verifies what a protocol promises, :func:`leakage` measures the share
+of test rows whose recording (an augmented sibling) was seen in training and :func:`take_leakage`
+the share whose take (the recording or a twin of it) was.
 
 :func:`paper_split` is the released split itself, in the order ``train_test_split`` returns the
 rows: the reproduction (:mod:`ser_lib.reproduce`) trains on exactly that order, and :func:`paper`
@@ -44,7 +46,8 @@ import pandas as pd
 from .paper import RANDOM_STATE, TEST_SIZE
 
 __all__ = ["Fold", "PROTOCOLS", "EMOBOX_RAVDESS_FOLDS", "LOSO_CORPORA", "paper_split", "paper", "utterance",
-           "speaker", "build", "check_fold", "leakage_share", "leakage", "fold_summary", "subsample"]
+           "speaker", "build", "check_fold", "leakage_share", "leakage", "take_ids", "take_leakage", "fold_summary",
+           "subsample"]
 
 PROTOCOLS = ("paper", "utterance", "speaker")
 
@@ -102,8 +105,29 @@ def _rows(meta: pd.DataFrame, recordings, *, original_only: bool) -> np.ndarray:
 
 
 def _recordings(meta: pd.DataFrame) -> pd.DataFrame:
-    """One row per recording: recording_id, speaker, emotion."""
-    return meta.drop_duplicates("recording_id")[["recording_id", "speaker", "emotion"]].reset_index(drop=True)
+    """One row per recording: recording_id, speaker, emotion, take."""
+    recs = meta.drop_duplicates("recording_id")
+    return pd.DataFrame({"recording_id": recs["recording_id"].to_numpy(), "speaker": recs["speaker"].to_numpy(),
+                         "emotion": recs["emotion"].to_numpy(), "take": take_ids(recs)})
+
+
+def take_ids(meta: pd.DataFrame) -> np.ndarray:
+    """One take id per row: speaker | text | emotion | intensity.
+
+    Two recordings with the same take id are *twins*: the same speaker saying the same sentence
+    with the same emotion (and, in RAVDESS, the same intensity) -- RAVDESS records every such
+    take twice, EMO-DB keeps alternate versions. Without a ``text`` column (or where it is
+    missing) a row is its own take (its ``recording_id``). Returns an object array of strings.
+    """
+    rid = meta["recording_id"].astype(str).to_numpy()
+    if "text" not in meta.columns:
+        return rid.astype(object)
+    parts = [meta[c].astype(str).where(meta[c].notna(), "") if c in meta.columns else pd.Series("", meta.index)
+             for c in ("speaker", "text", "emotion", "intensity")]
+    take = (parts[0] + "|" + parts[1] + "|" + parts[2] + "|" + parts[3]).to_numpy().astype(object)
+    no_text = meta["text"].isna().to_numpy() | (meta["text"].astype(str) == "").to_numpy()
+    take[no_text] = rid[no_text]
+    return take
 
 
 def _train_rows(meta, recordings, augment: bool) -> np.ndarray:
@@ -145,32 +169,43 @@ def paper(meta: pd.DataFrame, seed: int = RANDOM_STATE, *, val_size: float = 0.1
                  np.sort(te).astype(np.int64))]
 
 
-def _stratified_recording_split(recs: pd.DataFrame, test_size: float, seed: int):
-    """Split a recordings table, stratified by emotion when every class has >= 2 recordings."""
+def _stratified_group_split(units: pd.DataFrame, test_size: float, seed: int):
+    """Split a table of units (one row each, with ``emotion``) into two arrays of row labels,
+    stratified by emotion when every class has >= 2 units."""
     from sklearn.model_selection import train_test_split
 
-    strat = recs["emotion"] if recs["emotion"].value_counts().min() >= 2 else None
+    ids = units.index.to_numpy()
+    strat = units["emotion"] if units["emotion"].value_counts().min() >= 2 else None
     try:
-        a, b = train_test_split(recs["recording_id"].to_numpy(), test_size=test_size, random_state=seed,
-                                shuffle=True, stratify=strat)
-    except ValueError:  # too few recordings per class for the requested size
-        a, b = train_test_split(recs["recording_id"].to_numpy(), test_size=test_size, random_state=seed,
-                                shuffle=True)
+        a, b = train_test_split(ids, test_size=test_size, random_state=seed, shuffle=True, stratify=strat)
+    except ValueError:  # too few units per class for the requested size
+        a, b = train_test_split(ids, test_size=test_size, random_state=seed, shuffle=True)
     return a, b
+
+
+def _stratified_recording_split(recs: pd.DataFrame, test_size: float, seed: int):
+    """Split a recordings table (one row per recording) into two arrays of recording ids,
+    stratified by emotion; twins (same take, :func:`take_ids`) always land on the same side."""
+    takes = recs.drop_duplicates("take").set_index("take")
+    a, b = _stratified_group_split(takes, test_size, seed)
+    in_a = recs["take"].isin(set(a)).to_numpy()
+    return recs["recording_id"].to_numpy()[in_a], recs["recording_id"].to_numpy()[~in_a]
 
 
 def utterance(meta: pd.DataFrame, seed: int = 0, *, test_size: float = 0.2, val_size: float = 0.15,
               augment: bool = True) -> list[Fold]:
-    """20 % of recordings held out, stratified by emotion, grouped by ``recording_id``.
+    """20 % of *takes* held out, stratified by emotion: no test recording has a twin in training.
 
-    Test and validation rows are original versions only; training rows are every version of
-    the training recordings (only the originals when ``augment=False``). ``val_size`` is the
-    share of the *training* recordings set aside for validation.
+    A take (:func:`take_ids`) is a speaker saying one text with one emotion (and intensity); its
+    recordings (RAVDESS's two repetitions, EMO-DB's alternate versions) and their augmented copies
+    stay on one side. Test and validation rows are original versions only; training rows are every
+    version of the training recordings (only the originals when ``augment=False``). ``val_size``
+    is the share of the *training* takes set aside for validation.
     """
     _check_meta(meta)
     recs = _recordings(meta)
-    if len(recs) < 5:
-        raise ValueError(f"utterance protocol needs at least 5 recordings, got {len(recs)}")
+    if recs["take"].nunique() < 5:
+        raise ValueError(f"utterance protocol needs at least 5 takes, got {recs['take'].nunique()}")
     train_recs, test_recs = _stratified_recording_split(recs, test_size, seed)
     tr_table = recs[recs["recording_id"].isin(set(train_recs))]
     fit_recs, val_recs = _stratified_recording_split(tr_table, val_size, seed + 1)
@@ -279,8 +314,8 @@ def check_fold(meta: pd.DataFrame, fold: Fold, protocol: str) -> bool:
     """Assert what ``protocol`` promises about ``fold``; return True.
 
     Always: index sets are in range and pairwise disjoint, the test set is non-empty.
-    ``utterance`` and ``speaker``: no recording on both the test side and the train/validation
-    side, and validation recordings are not training recordings. ``speaker``: additionally
+    ``utterance`` and ``speaker``: no recording and no take (:func:`take_ids`) on both the test side
+    and the train/validation side, and validation recordings are not training recordings. ``speaker``: additionally
     no speaker on both sides, and validation speakers are disjoint from test speakers.
     Raises :class:`AssertionError` naming the violation.
     """
@@ -308,6 +343,11 @@ def check_fold(meta: pd.DataFrame, fold: Fold, protocol: str) -> bool:
         if both:
             raise AssertionError(f"{fold.name}: {len(both)} recordings in both {an} and {bn}, "
                                  f"e.g. {sorted(map(str, both))[:3]}")
+    take = take_ids(meta)
+    both = set(take[np.r_[tr, va]]) & set(take[te])
+    if both:
+        raise AssertionError(f"{fold.name}: {len(both)} takes (same speaker, text, emotion) with recordings on "
+                             f"both the train/val and the test side, e.g. {sorted(map(str, both))[:3]}")
     if protocol == "speaker":
         spk = meta["speaker"].astype(str).to_numpy()
         both = set(spk[np.r_[tr, va]]) & set(spk[te])
@@ -350,8 +390,21 @@ def leakage(meta: pd.DataFrame, fold: Fold) -> float:
     return leakage_share(meta["recording_id"], seen, fold.test_idx)
 
 
+def take_leakage(meta: pd.DataFrame, fold: Fold) -> float:
+    """Share of test rows whose *take* (:func:`take_ids`: same speaker, text, emotion, intensity) has
+    a row among the train or validation rows: an augmented copy, the recording itself, or a twin
+    recording of the same take. At least :func:`leakage`; 0 for ``utterance`` and ``speaker``.
+    """
+    _check_meta(meta)
+    if len(fold.test_idx) == 0:
+        raise ValueError(f"{fold.name}: empty test set")
+    seen = np.r_[np.asarray(fold.train_idx, np.int64), np.asarray(fold.val_idx, np.int64)]
+    return leakage_share(take_ids(meta), seen, fold.test_idx)
+
+
 def fold_summary(meta: pd.DataFrame, folds: list[Fold], protocol: str) -> pd.DataFrame:
-    """One row per fold: sizes, test speakers, number of test recordings and :func:`leakage`."""
+    """One row per fold: sizes, test speakers, number of test recordings, :func:`leakage` (same
+    recording seen in training) and :func:`take_leakage` (same recording or a twin take)."""
     rid = meta["recording_id"].to_numpy()
     rows = []
     for f in folds:
@@ -359,7 +412,7 @@ def fold_summary(meta: pd.DataFrame, folds: list[Fold], protocol: str) -> pd.Dat
         rows.append({"fold": f.name, "train_rows": len(f.train_idx), "val_rows": len(f.val_idx),
                      "test_rows": len(f.test_idx), "test_recordings": len(set(rid[f.test_idx])),
                      "test_speakers": ",".join(map(str, f.test_speakers)) or "mixed",
-                     "leakage": leakage(meta, f)})
+                     "leakage": leakage(meta, f), "take_leakage": take_leakage(meta, f)})
     return pd.DataFrame(rows)
 
 

@@ -222,3 +222,66 @@ def test_the_reproduction_uses_these_implementations():
     from ser_lib import reproduce
 
     assert reproduce.paper_split is P.paper_split and reproduce.leakage_share is P.leakage_share
+
+
+# ----------------------------------------------------------------- takes: twins stay on one side
+def make_twin_meta(n_speakers=4, n_texts=6, emotions=("angry", "happy", "neutral", "sad"), reps=2):
+    """A RAVDESS-like table: every (speaker, text, emotion) take recorded ``reps`` times."""
+    rows = []
+    for s in range(n_speakers):
+        for t in range(n_texts):
+            for e in emotions:
+                for r in range(reps):
+                    rid = f"s{s}_t{t}_{e}_r{r}"
+                    for v in VERSIONS:
+                        rows.append({"recording_id": rid, "speaker": f"s{s}", "text": f"t{t}", "emotion": e,
+                                     "intensity": "normal", "version": v})
+    return pd.DataFrame(rows)
+
+
+def test_take_ids_group_twins_and_fall_back_to_recordings():
+    meta = make_twin_meta(n_speakers=1, n_texts=1, emotions=("angry",))
+    take = P.take_ids(meta)
+    assert len(set(take)) == 1 and meta.recording_id.nunique() == 2
+    no_text = make_meta(n_speakers=1, per_speaker=3)
+    np.testing.assert_array_equal(P.take_ids(no_text), no_text.recording_id.to_numpy())
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_utterance_protocol_never_puts_a_twin_in_training(seed):
+    meta = make_twin_meta()
+    (f,) = P.utterance(meta, seed=seed)
+    assert P.check_fold(meta, f, "utterance")
+    assert P.take_leakage(meta, f) == 0.0 and P.leakage(meta, f) == 0.0
+    take = P.take_ids(meta)
+    assert not set(take[np.r_[f.train_idx, f.val_idx]]) & set(take[f.test_idx])
+    # both repetitions of every test take are tested
+    assert (pd.Series(take[f.test_idx]).value_counts() == 2).all()
+
+
+def test_take_leakage_sees_twins_that_recording_leakage_misses():
+    meta = make_twin_meta()
+    rid = meta.recording_id.to_numpy()
+    orig = np.flatnonzero(meta.version.to_numpy() == "original")
+    test = orig[np.char.endswith(rid[orig].astype(str), "_r1")]        # repetition 1 tested
+    train = orig[np.char.endswith(rid[orig].astype(str), "_r0")]       # its twin trained on
+    fold = P.Fold("twins", train, np.array([], np.int64), test)
+    assert P.leakage(meta, fold) == 0.0
+    assert P.take_leakage(meta, fold) == 1.0
+    with pytest.raises(AssertionError, match="takes"):
+        P.check_fold(meta, fold, "utterance")
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("corpus", ["ravdess", "emodb"])
+def test_real_utterance_protocol_has_no_twin_takes(real_root, corpus):
+    corpora = pytest.importorskip("ser_lib.corpora")
+    meta = corpora.scan(corpus, real_root).assign(version="original")
+    (f,) = P.utterance(meta, seed=0)
+    assert P.check_fold(meta, f, "utterance") and P.take_leakage(meta, f) == 0.0
+    # a split by recording alone would have left most RAVDESS test takes with a twin in training
+    if corpus == "ravdess":
+        from sklearn.model_selection import train_test_split
+
+        tr, te = train_test_split(np.arange(len(meta)), test_size=0.2, random_state=0, stratify=meta.emotion)
+        assert P.take_leakage(meta, P.Fold("by-recording", tr, np.array([], np.int64), te)) > 0.5
