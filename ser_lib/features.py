@@ -21,7 +21,9 @@ import functools
 import hashlib
 import json
 import os
+import signal
 import tempfile
+import threading
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from importlib import metadata
@@ -33,6 +35,7 @@ import numpy as np
 from . import paper
 from .augment import check_signal, check_sr, paper_versions, version_rng
 from .dsp import rms, zcr
+from .errors import ArgumentError, AudioError, FeatureError, check_number
 from .hashing import sha256_file
 
 __all__ = [
@@ -42,10 +45,6 @@ __all__ = [
 ]
 
 FEATURE_SCHEMA = 1           # bump when the meaning of a cached vector changes
-
-
-class FeatureError(RuntimeError):
-    """Feature extraction failed for one file; the message names the file."""
 
 
 # ============================================================================ the paper's vector and its layout
@@ -77,7 +76,8 @@ def paper_vector(y: np.ndarray, sr: float = paper.SR) -> np.ndarray:
     22 050 Hz has T = 108 frames, hence 2376 values. Uses librosa's own ``mfcc`` (what the
     released code computed; BLAS is held to one thread so the result is deterministic);
     :func:`ser_lib.dsp.mfcc` agrees with it within :data:`ser_lib.dsp.MFCC_ATOL`.
-    See :func:`paper_layout` for which index is what.
+    See :func:`paper_layout` for which index is what. Raises :class:`~ser_lib.errors.FeatureError`
+    rather than return non-finite values (a signal far outside [-1, 1] overflows float32 spectra).
     """
     import librosa
 
@@ -86,7 +86,13 @@ def paper_vector(y: np.ndarray, sr: float = paper.SR) -> np.ndarray:
     y = y.astype(np.float32, copy=False)
     with _single_thread():  # bit-identical whatever the caller's thread settings
         m = librosa.feature.mfcc(y=y, sr=sr)
-    return np.concatenate([zcr(y), rms(y), m.T.ravel()]).astype(np.float32)
+    v = np.concatenate([zcr(y), rms(y), m.T.ravel()]).astype(np.float32)
+    bad = v.size - int(np.count_nonzero(np.isfinite(v)))
+    if bad:
+        raise FeatureError(f"{bad} of {v.size} feature values are not finite (inf/NaN): the signal's peak "
+                           f"{float(np.max(np.abs(y))):.3g} is too large for float32 spectra; audio should lie "
+                           f"within [-1, 1] (rescale it, or drop the file)")
+    return v
 
 
 @dataclass(frozen=True)
@@ -173,15 +179,15 @@ def load_paper_clip(path, sr: int = paper.SR, offset: float = paper.OFFSET,
     """Load a clip like the released code: ``librosa.load(path, duration=2.5, offset=0.6)``.
 
     Mono float32 at ``sr`` Hz, **no padding** (a short file gives a short clip, hence fewer frames).
-    Loads with :func:`ser_lib.audio.load`. Raises ``ValueError`` naming the file when nothing is
-    left after ``offset``.
+    Loads with :func:`ser_lib.audio.load`. Raises :class:`~ser_lib.errors.AudioError` naming the file
+    when nothing is left after ``offset``.
     """
     from .audio import load
 
     y, _ = load(path, sr=sr, offset=offset, duration=duration)
     y = np.asarray(y, dtype=np.float32)
     if y.size == 0:
-        raise ValueError(f"{path}: no audio after offset {offset} s")
+        raise AudioError(f"{path}: no audio after offset {offset} s")
     return y
 
 
@@ -227,10 +233,16 @@ def _cache_path(cache_dir: Path, key: str) -> Path:
 
 
 def _cache_read(path: Path) -> np.ndarray | None:
+    """A cached vector, or None when absent, unreadable or not a finite 1-D float32 vector of
+    ``22 T`` values (such an entry is recomputed, never used)."""
     try:
-        return np.load(path, allow_pickle=False)
+        a = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError):
         return None
+    if (a.dtype != np.float32 or a.ndim != 1 or a.size == 0 or a.size % (2 + paper.N_MFCC)
+            or not np.all(np.isfinite(a))):
+        return None
+    return a
 
 
 def _cache_write(path: Path, arr: np.ndarray) -> None:
@@ -257,7 +269,9 @@ def _work(task: dict) -> dict:
         clips = clip_versions(task["path"], task["recording_id"], task["versions"], task["seed"],
                               **task["clip_params"])
         for v in task["versions"]:
-            vec = paper_vector(clips[v], task["clip_params"]["sr"])
+            vec = paper_vector(clips[v], task["clip_params"]["sr"])  # raises on non-finite values
+            if not np.all(np.isfinite(vec)):  # pragma: no cover - belt and braces: never cache inf/NaN
+                raise FeatureError(f"non-finite features for version {v!r}")
             if task["cache_paths"] is not None:
                 _cache_write(Path(task["cache_paths"][v]), vec)
             vecs[v] = vec
@@ -266,13 +280,100 @@ def _work(task: dict) -> dict:
         return {"index": task["index"], "error": f"{type(exc).__name__}: {exc}"}
 
 
-def _init_worker() -> None:  # pragma: no cover - runs in worker processes
+def _exit_with_parent(parent_pid: int) -> None:  # pragma: no cover - runs in worker processes
+    """Make this worker die with the process that started it: Linux ``PR_SET_PDEATHSIG`` (SIGKILL
+    the moment the parent dies), and everywhere a daemon thread that exits when the parent pid
+    changes (checked twice a second)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+    def watch():
+        import time
+
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="ser-parent-watch", daemon=True).start()
+
+
+def _init_worker(parent_pid: int | None = None) -> None:  # pragma: no cover - runs in worker processes
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the whole group: the parent decides
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler (inherited through fork)
     try:
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(1)
     except ImportError:
         pass
+
+
+class _Terminated(BaseException):
+    """Raised in :func:`extract` by its SIGTERM handler so that the pool is shut down."""
+
+
+def _stop_pool(ex: ProcessPoolExecutor, *, kill: bool) -> None:
+    """Shut the pool down: queued tasks cancelled; with ``kill`` running workers are terminated
+    (SIGTERM, then SIGKILL after 5 s) instead of being waited for."""
+    procs = list((getattr(ex, "_processes", None) or {}).values())
+    ex.shutdown(wait=not kill, cancel_futures=True)
+    if kill:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        for p in procs:
+            p.join(timeout=5)
+            if p.is_alive():
+                p.kill()
+                p.join(timeout=5)
+
+
+def _run_pool(tasks: list[dict], n_jobs: int, take) -> None:
+    """Run :func:`_work` on ``tasks`` in ``n_jobs`` worker processes, feeding results to ``take``.
+
+    The workers die with this process (even when it is killed with SIGKILL) and are terminated on
+    Ctrl-C (SIGINT), on SIGTERM (while this runs in the main thread it turns SIGTERM into an
+    exception, then re-raises it as ``SystemExit(143)``) and on any error."""
+    import multiprocessing as mp
+
+    method = os.environ.get("SER_MP_START", "fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    ex = ProcessPoolExecutor(max_workers=min(n_jobs, len(tasks)), mp_context=mp.get_context(method),
+                             initializer=_init_worker, initargs=(os.getpid(),))
+    previous = None
+    in_main = threading.current_thread() is threading.main_thread()
+    if in_main:
+        def on_term(signum, frame):
+            raise _Terminated()
+
+        previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        pending = {ex.submit(_work, t) for t in tasks}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in done:
+                take(f.result())
+    except _Terminated:
+        _stop_pool(ex, kill=True)
+        raise SystemExit(128 + signal.SIGTERM) from None
+    except FeatureError:
+        _stop_pool(ex, kill=False)  # let the running files finish (their cache entries are complete)
+        raise
+    except BaseException:
+        _stop_pool(ex, kill=True)
+        raise
+    else:
+        ex.shutdown(wait=True)
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def extract(table, kind: str = "paper", versions: Sequence[str] = paper.VERSIONS, seed: int = 0,
@@ -308,7 +409,9 @@ def extract(table, kind: str = "paper", versions: Sequence[str] = paper.VERSIONS
 
     Raises
     ------
-    FeatureError naming the file when one fails (work done so far stays in the cache).
+    FeatureError naming the file when one fails (work done so far stays in the cache; non-finite
+    vectors are never cached); ArgumentError for a bad setting, before any work. Worker processes
+    die with this process and are stopped on Ctrl-C / SIGTERM.
 
     Example
     -------
@@ -321,21 +424,31 @@ def extract(table, kind: str = "paper", versions: Sequence[str] = paper.VERSIONS
 
     from .config import cache_root
 
+    from . import audio, augment
+
     if kind not in ("paper", "mfcc"):
-        raise ValueError(f"kind must be 'paper' or 'mfcc', got {kind!r}")
-    versions = tuple(versions)
+        raise ArgumentError(f"kind must be 'paper' or 'mfcc', got {kind!r}")
+    versions = (versions,) if isinstance(versions, str) else tuple(versions)
     if not versions:
-        raise ValueError("versions is empty")
+        raise ArgumentError("versions is empty")
     bad = [v for v in versions if v not in paper.VERSIONS]
     if bad:
-        raise ValueError(f"unknown version(s) {bad}; choose from {paper.VERSIONS}")
+        raise ArgumentError(f"unknown version(s) {bad}; choose from {paper.VERSIONS}")
     if len(set(versions)) != len(versions):
-        raise ValueError(f"duplicate versions in {versions}")
+        raise ArgumentError(f"duplicate versions in {versions}")
     if "path" not in getattr(table, "columns", ()):
-        raise ValueError("table must be a DataFrame with a 'path' column (see ser_lib.corpora.scan)")
+        raise ArgumentError("table must be a DataFrame with a 'path' column (see ser_lib.corpora.scan)")
     if len(table) == 0:
-        raise ValueError("table is empty")
-    n_jobs = max(1, int(n_jobs))
+        raise ArgumentError("table is empty")
+    # the loading and augmentation settings are checked here, once, not file by file in the workers
+    audio._check_args(sr, offset, duration)
+    check_number(n_steps, "n_steps", low=-augment.MAX_PITCH_STEPS, high=augment.MAX_PITCH_STEPS,
+                 hint="semitones")
+    check_number(noise_factor, "noise_factor", low=0, high=augment.MAX_NOISE_FACTOR)
+    if noise_reference not in ("max", "absmax"):
+        raise ArgumentError(f"noise_reference must be 'max' or 'absmax', got {noise_reference!r}")
+    check_number(seed, "seed", integer=True, hint="an integer seed")
+    n_jobs = max(1, check_number(n_jobs, "n_jobs", integer=True, hint="worker processes (1 = this process)"))
     table = table.reset_index(drop=True)
     rids = (table["recording_id"].astype(str) if "recording_id" in table.columns
             else table["path"].map(lambda p: Path(p).stem))
@@ -379,21 +492,7 @@ def extract(table, kind: str = "paper", versions: Sequence[str] = paper.VERSIONS
             for t in tasks:
                 _take(_work(t))
         else:
-            import multiprocessing as mp
-
-            method = os.environ.get("SER_MP_START", "fork" if "fork" in mp.get_all_start_methods() else "spawn")
-            with ProcessPoolExecutor(max_workers=min(n_jobs, len(tasks)), mp_context=mp.get_context(method),
-                                     initializer=_init_worker) as ex:
-                pending = {ex.submit(_work, t) for t in tasks}
-                try:
-                    while pending:
-                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                        for f in done:
-                            _take(f.result())
-                except BaseException:
-                    for f in pending:
-                        f.cancel()
-                    raise
+            _run_pool(tasks, n_jobs, _take)
     finally:
         bar.close()
 
