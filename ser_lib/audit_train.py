@@ -23,6 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .errors import TrainingDataError, check_number
 from .metrics import uar
 from .train import predict_proba as _predict_proba
 
@@ -91,6 +92,80 @@ def predict(model: nn.Module, X: np.ndarray, batch_size: int = 512) -> np.ndarra
     return predict_proba(model, X, batch_size).argmax(1)
 
 
+def _labels(y, n: int, name: str) -> np.ndarray:
+    a = np.asarray(y)
+    if a.ndim != 1 or len(a) != n:
+        raise TrainingDataError(f"{name} must be a 1-D array of {n} labels (one per row), got shape {a.shape}")
+    if a.dtype.kind not in "iu":
+        if a.dtype.kind != "f" or not np.all(np.isfinite(a)) or np.any(np.mod(a, 1) != 0):
+            raise TrainingDataError(f"{name} must hold integer class indices 0..K-1 (dtype {a.dtype}); "
+                                    f"encode string labels with ser_lib.labels first")
+    a = a.astype(np.int64)
+    if n and a.min() < 0:
+        raise TrainingDataError(f"{name} has negative labels (min {a.min()}); class indices start at 0")
+    return a
+
+
+def _features(X, name: str) -> np.ndarray:
+    try:
+        a = np.asarray(X, np.float32)
+    except (TypeError, ValueError) as exc:
+        raise TrainingDataError(f"{name} must be a float array (n, channels, frames): {exc}") from exc
+    if a.ndim != 3:
+        raise TrainingDataError(f"{name} must be (n, channels, frames), got shape {a.shape}")
+    bad = a.size - int(np.count_nonzero(np.isfinite(a)))
+    if bad:
+        rows = np.flatnonzero(~np.isfinite(a).all(axis=(1, 2)))
+        raise TrainingDataError(f"{name} holds {bad} NaN/inf values in {len(rows)} rows (e.g. rows "
+                                f"{rows[:5].tolist()}): training would diverge to loss nan. Drop or repair "
+                                f"those rows (their features were not computed from valid audio)")
+    return a
+
+
+def _check_inputs(model, X_train, y_train, X_val, y_val, cfg: TrainConfig):
+    """Refuse, with :class:`~ser_lib.errors.TrainingDataError` naming the argument, what cannot train."""
+    for name, lo in (("epochs", 1), ("batch_size", 2), ("eval_batch_size", 1)):
+        check_number(getattr(cfg, name), f"TrainConfig.{name}", low=lo, integer=True, error=TrainingDataError,
+                     hint="batches of one row are skipped (BatchNorm)" if name == "batch_size" else "")
+    for name in ("time_mask", "time_shift"):
+        check_number(getattr(cfg, name), f"TrainConfig.{name}", low=0, integer=True, hint="frames",
+                     error=TrainingDataError)
+    check_number(cfg.lr, "TrainConfig.lr", low=0, low_open=True, error=TrainingDataError)
+    check_number(cfg.label_smoothing, "TrainConfig.label_smoothing", low=0, high=1, high_open=True,
+                 error=TrainingDataError)
+    X_train = _features(X_train, "X_train")
+    y_train = _labels(y_train, len(X_train), "y_train")
+    if len(X_train) < 2:
+        raise TrainingDataError(f"X_train has {len(X_train)} rows; training needs at least 2")
+    classes = np.unique(y_train)
+    if len(classes) < 2:
+        raise TrainingDataError(f"y_train holds a single class ({classes.tolist()}): a classifier needs at "
+                                f"least 2 classes in its training rows (check the split or the labels)")
+    if X_val is not None and y_val is not None and len(X_val) > 0:
+        X_val = _features(X_val, "X_val")
+        y_val = _labels(y_val, len(X_val), "y_val")
+        if X_val.shape[1] != X_train.shape[1]:
+            raise TrainingDataError(f"X_val has {X_val.shape[1]} channels but X_train {X_train.shape[1]}")
+    top = max(int(y_train.max()), int(y_val.max()) if y_val is not None and len(y_val) else 0)
+    k = int((getattr(model, "config", None) or {}).get("n_classes", 0))
+    was_training = model.training
+    try:  # one forward pass on two rows (eval mode, before seeding): shapes the model cannot take
+        model.eval()
+        with torch.no_grad():
+            out = model(torch.from_numpy(np.ascontiguousarray(X_train[:2])))
+        k = k or int(out.shape[-1])
+    except Exception as exc:  # noqa: BLE001 - re-raised with the shapes named
+        raise TrainingDataError(f"the model cannot take X_train rows of shape {X_train.shape[1:]} "
+                                f"(channels, frames): {type(exc).__name__}: {exc}. Too few frames, or the "
+                                f"wrong number of channels for this model?") from exc
+    finally:
+        model.train(was_training)
+    if top >= k:
+        raise TrainingDataError(f"labels run up to {top} but the model has {k} outputs (classes 0..{k - 1}): "
+                                f"encode the labels with ser_lib.labels, or build the model with n_classes={top + 1}")
+    return X_train, y_train, X_val, y_val
+
+
 def train(model: nn.Module, X_train: np.ndarray, y_train: np.ndarray, X_val: np.ndarray | None = None,
           y_val: np.ndarray | None = None, *, config: TrainConfig | None = None, seed: int = 0,
           reinitialize: bool = False, progress: bool = False) -> TrainResult:
@@ -107,13 +182,14 @@ def train(model: nn.Module, X_train: np.ndarray, y_train: np.ndarray, X_val: np.
         audit does, so that a run depends only on its seed and not on how the model was built);
         False (default) trains ``model`` from the weights it has
 
-    Returns :class:`TrainResult`. The test set is never seen here.
+    Returns :class:`TrainResult`. The test set is never seen here. Raises
+    :class:`~ser_lib.errors.TrainingDataError` (naming the argument) for NaN/inf features, labels
+    that are negative, not integers or beyond the model's outputs, a single class, fewer than 2
+    rows, rows the model cannot take (e.g. too few frames), and settings such as ``epochs < 1`` or
+    ``batch_size < 2`` (batches of one row are skipped).
     """
     cfg = config or TrainConfig()
-    X_train = np.asarray(X_train, np.float32)
-    y_train = np.asarray(y_train, np.int64)
-    if X_train.ndim != 3 or len(X_train) != len(y_train) or len(X_train) < 2:
-        raise ValueError(f"X_train must be (n, C, T) with n >= 2 matching y_train; got {X_train.shape}, {y_train.shape}")
+    X_train, y_train, X_val, y_val = _check_inputs(model, X_train, y_train, X_val, y_val, cfg)
     has_val = X_val is not None and y_val is not None and len(X_val) > 0
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)

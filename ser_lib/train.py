@@ -287,7 +287,14 @@ def fit(model: nn.Module, X_train, y_train, X_val=None, y_val=None, *, epochs: i
     n_classes = int(yt.max().item()) + 1
     if has_val:
         n_classes = max(n_classes, int(yv.max().item()) + 1)
-    n_classes = max(n_classes, int((getattr(model, "config", None) or {}).get("n_classes", 0)))
+    model_classes = int((getattr(model, "config", None) or {}).get("n_classes", 0))
+    if model_classes and n_classes > model_classes:
+        from .errors import TrainingDataError
+
+        raise TrainingDataError(f"labels run up to {n_classes - 1} but the model has {model_classes} outputs "
+                                f"(classes 0..{model_classes - 1}): encode the labels with ser_lib.labels, or "
+                                f"build the model with n_classes={n_classes}")
+    n_classes = max(n_classes, model_classes)
     weight = None
     if class_weight is not None:
         if isinstance(class_weight, str):
