@@ -242,6 +242,10 @@ def speaker(meta: pd.DataFrame, corpus: str, seed: int = 0, *, val_frac: float =
     """
     from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
 
+    from .errors import check_number
+
+    check_number(val_frac, "val_frac", low=0, high=1, low_open=True, high_open=True,
+                 hint="the share of training speakers (TESS: recordings) held out for validation, e.g. 0.15")
     _check_meta(meta)
     recs = _recordings(meta)
     spk = recs["speaker"].astype(str).to_numpy()
