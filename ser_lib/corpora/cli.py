@@ -16,6 +16,9 @@ __all__ = ["main"]
 def _status(root) -> int:
     base = config.data_root(root)
     print(f"data root: {base.resolve()}")
+    problem = corpora.data_root_problem(root)
+    if problem:
+        print(f"  PROBLEM: {problem}")
     for name in corpora.REAL_CORPORA:
         folder = corpora.locate(name, root)
         c = corpora.CORPORA[name]
@@ -25,7 +28,10 @@ def _status(root) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             df = corpora.scan(name, root)
-        extra = f", {len(df.attrs['unparsed'])} unparsed" if df.attrs["unparsed"] else ""
+        left = [f"{len(df.attrs[k])} {label}" for k, label in (
+            ("unparsed", "unparsed"), ("rejected", "rejected"), ("duplicates", "duplicates"),
+            ("not_files", "not regular files"), ("hidden", "hidden")) if df.attrs.get(k)]
+        extra = f", {', '.join(left)}" if left else ""
         print(f"  {name:8s} {len(df):5d} / {c.n_files} files, {df['speaker'].nunique()} speakers, "
               f"{df['emotion'].nunique()} emotions{extra}  [{folder}]")
     return 0
