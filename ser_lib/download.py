@@ -12,9 +12,14 @@ SAVEE, TESS and EMOVO need registration: :func:`ser_lib.corpora.how_to_get` prin
 No archive-level hashes are published for the zips, so the archive's SHA-256 is computed and
 printed (keep it to document your copy), and then every extracted file is checked against the
 per-file manifests shipped in ``ser_lib/manifests/*.sha256`` (lines ``sha256  size  relpath``).
-Extraction is safe: members with absolute paths, ``..`` or links are refused before anything is
-written, and the archive is unpacked into a temporary folder that is moved into place only when
-complete, so a failure never leaves half a corpus.
+The downloaded archive is cached in ``<cache>/downloads`` *for its URL and expected hash*: another
+URL (a mirror) fetches again, and an incomplete transfer is never kept (a body shorter than its
+``Content-Length`` is an error; a file that is not a complete zip/tar is deleted before the error),
+so a retry starts clean. Every message names the URL and the file. Extraction is safe
+(:mod:`ser_lib.archive`): members with absolute paths, ``..`` or links are refused before anything
+is written, as are archives that would unpack to far more bytes or members than the corpus holds
+(zip bombs), and the archive is unpacked into a temporary folder that is moved into place only
+when complete, so a failure never leaves half a corpus.
 
 :func:`verify` compares a corpus folder with its manifest and returns a :class:`VerifyReport`
 (ok / missing / altered / extra / transcoded = present as ``.flac`` where the manifest has ``.wav``,
@@ -32,22 +37,22 @@ Example
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
-import stat
-import tarfile
 import tempfile
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Mapping
 
 from . import config
+from .archive import check_archive, safe_extract
+from .errors import CorpusNotFoundError, DownloadError, UnsafeArchiveError
 from .hashing import sha256_file
 
-__all__ = ["URLS", "MANIFEST_DIR", "UnsafeArchiveError", "VerifyReport", "read_manifest", "manifest_names",
-           "url_for", "safe_extract", "download", "download_archive", "download_cremad", "verify"]
+__all__ = ["URLS", "MANIFEST_DIR", "DownloadError", "UnsafeArchiveError", "VerifyReport", "read_manifest",
+           "manifest_names", "url_for", "safe_extract", "download", "download_archive", "download_cremad", "verify"]
 
 MANIFEST_DIR = Path(__file__).resolve().parent / "manifests"
 
@@ -64,10 +69,6 @@ _ARCHIVES = {"emodb": "emodb-download.zip", "ravdess": "Audio_Speech_Actors_01-2
 _AUDIO = (".wav", ".flac")
 
 
-class UnsafeArchiveError(ValueError):
-    """An archive member would be written outside the target folder (absolute path, '..', link)."""
-
-
 def url_for(name: str, url: str | None = None) -> str:
     """The download URL of ``name``: explicit ``url`` > ``$SER_URL_<NAME>`` > :data:`URLS`."""
     if url:
@@ -78,8 +79,8 @@ def url_for(name: str, url: str | None = None) -> str:
     if name not in URLS:
         from .corpora import how_to_get
 
-        raise ValueError(f"{name} cannot be downloaded directly (its licence requires registration).\n"
-                         f"{how_to_get(name)}")
+        raise DownloadError(f"{name} cannot be downloaded directly (its licence requires registration).\n"
+                            f"{how_to_get(name)}")
     return URLS[name]
 
 
@@ -124,64 +125,7 @@ def manifest_names(name: str) -> list[str]:
     return _expected_names(name)
 
 
-# --------------------------------------------------------------------------- safe extraction
-def _check_member(name: str, dest: Path, is_link: bool, archive: Path) -> Path:
-    pure = PurePosixPath(name.replace("\\", "/"))
-    if is_link:
-        raise UnsafeArchiveError(f"{archive}: member {name!r} is a link; refusing to extract the archive")
-    if pure.is_absolute() or name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        raise UnsafeArchiveError(f"{archive}: member {name!r} has an absolute path; refusing to extract")
-    if ".." in pure.parts:
-        raise UnsafeArchiveError(f"{archive}: member {name!r} points outside the target ('..'); refusing")
-    target = (dest / pure).resolve()
-    if dest.resolve() != target and dest.resolve() not in target.parents:
-        raise UnsafeArchiveError(f"{archive}: member {name!r} would be written outside {dest}")
-    return target
-
-
-def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike) -> list[Path]:
-    """Extract a zip or tar archive into ``dest`` after checking every member.
-
-    All members are checked *before* anything is written; absolute paths, ``..`` components,
-    symbolic/hard links and device files raise :class:`UnsafeArchiveError`. macOS ``__MACOSX``
-    resource forks are skipped. Returns the extracted file paths.
-    """
-    archive, dest = Path(archive), Path(dest)
-    dest.mkdir(parents=True, exist_ok=True)
-    written = []
-    if zipfile.is_zipfile(archive):
-        with zipfile.ZipFile(archive) as zf:
-            infos = zf.infolist()
-            for info in infos:
-                mode = info.external_attr >> 16
-                _check_member(info.filename, dest, stat.S_ISLNK(mode), archive)
-            for info in infos:
-                if info.filename.startswith("__MACOSX/") or info.is_dir():
-                    continue
-                target = _check_member(info.filename, dest, False, archive)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(info) as src, open(target, "wb") as out:
-                    shutil.copyfileobj(src, out, 1 << 20)
-                written.append(target)
-        return written
-    if tarfile.is_tarfile(archive):
-        with tarfile.open(archive) as tf:
-            members = tf.getmembers()
-            for m in members:
-                _check_member(m.name, dest, m.issym() or m.islnk(), archive)
-                if not (m.isfile() or m.isdir()):
-                    raise UnsafeArchiveError(f"{archive}: member {m.name!r} is not a regular file or folder")
-            for m in members:
-                if m.isfile() and not m.name.startswith("__MACOSX/"):
-                    target = _check_member(m.name, dest, False, archive)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    with tf.extractfile(m) as src, open(target, "wb") as out:
-                        shutil.copyfileobj(src, out, 1 << 20)
-                    written.append(target)
-        return written
-    raise ValueError(f"{archive}: neither a zip nor a tar archive (an HTML error page?). Delete it and retry.")
-
-
+# --------------------------------------------------------------------------- placing
 def _find_base(extracted: Path, manifest: Mapping[str, tuple[str, int]]) -> Path:
     """The folder under ``extracted`` where the manifest's paths start (handles one wrapper folder)."""
     probe = sorted(manifest)[:20]
@@ -207,26 +151,113 @@ def _place(src: Path, target: Path, force: bool) -> None:
 
 
 # --------------------------------------------------------------------------- downloads
+class _Fetcher:
+    """A pooch downloader (``fetcher(url, output_file, pooch)``) that streams with requests and
+    turns every failure into a :class:`~ser_lib.errors.DownloadError` naming the URL and the bytes
+    received: HTTP errors, connection errors, and a body shorter than its ``Content-Length`` (an
+    interrupted transfer). pooch writes to a temporary file and keeps nothing on an error."""
+
+    def __init__(self, progress: bool = False, timeout: float = 60.0):
+        self.progress, self.timeout = progress, timeout
+
+    def __call__(self, url: str, output_file, pooch=None) -> None:
+        import requests
+        from tqdm.auto import tqdm
+
+        got, total = 0, None
+        try:
+            with requests.get(url, stream=True, timeout=self.timeout) as r:
+                r.raise_for_status()
+                length = r.headers.get("Content-Length", "")
+                total = int(length) if length.isdigit() else None
+                encoded = r.headers.get("Content-Encoding", "identity").lower() not in ("", "identity")
+                with open(output_file, "wb") as fh, tqdm(total=total, unit="B", unit_scale=True, desc=url[-40:],
+                                                         disable=not self.progress) as bar:
+                    for chunk in r.iter_content(1 << 20):
+                        fh.write(chunk)
+                        got += len(chunk)
+                        bar.update(len(chunk))
+        except requests.RequestException as exc:
+            of = f" of {total}" if total is not None else ""
+            raise DownloadError(f"download of {url} failed after {got}{of} bytes ({type(exc).__name__}: {exc}). "
+                                f"Nothing was kept; check the URL or the network and retry.") from exc
+        if total is not None and not encoded and got != total:
+            raise DownloadError(f"download of {url} is incomplete: {got} of the {total} bytes announced "
+                                f"(Content-Length) arrived. Nothing was kept; retry.")
+
+
 def _progress(enabled: bool):
+    return _Fetcher(progress=enabled)
+
+
+def _retrieve(url: str, fname: str, path: Path, known_hash: str | None, progress: bool) -> Path:
+    """pooch.retrieve with :class:`_Fetcher`; a hash mismatch becomes a DownloadError naming the URL."""
     import pooch
 
-    return pooch.HTTPDownloader(progressbar=enabled)
+    try:
+        return Path(pooch.retrieve(url, known_hash=known_hash, fname=fname, path=path,
+                                   downloader=_Fetcher(progress=progress), progressbar=progress))
+    except DownloadError:
+        raise
+    except ValueError as exc:  # pooch: "SHA256 hash of downloaded file ... does not match the known hash"
+        raise DownloadError(f"download of {url}: {exc} Nothing was kept.") from exc
+
+
+def _cached_archive(name: str, src_url: str, sha256: str | None, progress: bool) -> Path:
+    """The archive of ``name`` in ``<cache>/downloads``, keyed by URL and expected hash.
+
+    A cached file is used only when its record (``<file>.source.json``) names the same URL and
+    expected hash and its bytes still have the recorded SHA-256; otherwise it is discarded and
+    fetched again. A fetched file that is not a complete zip/tar archive (a transfer cut short
+    without ``Content-Length``, an HTML page) is deleted before the error is raised, so a retry
+    downloads it again."""
+    downloads = config.cache_root() / "downloads"
+    archive = downloads / _ARCHIVES[name]
+    record = archive.with_name(archive.name + ".source.json")
+    want = {"url": src_url, "expected_sha256": sha256}
+    if archive.is_file():
+        try:
+            rec = json.loads(record.read_text())
+        except (OSError, ValueError):
+            rec = {}
+        if {k: rec.get(k) for k in want} == want and rec.get("sha256") == sha256_file(archive):
+            print(f"{name}: using {archive} (downloaded earlier from {src_url}, sha256 {rec['sha256']})")
+            return archive
+        why = (f"it came from {rec.get('url')}" if rec.get("url") and rec.get("url") != src_url
+               else "it has no matching record of where it came from, or its bytes changed")
+        print(f"{name}: discarding the cached {archive.name} ({why}); downloading {src_url}")
+        archive.unlink(missing_ok=True)
+    record.unlink(missing_ok=True)
+    archive = _retrieve(src_url, archive.name, downloads, f"sha256:{sha256}" if sha256 else None, progress)
+    size = archive.stat().st_size
+    if check_archive(archive) is None:
+        archive.unlink(missing_ok=True)
+        raise DownloadError(f"{name}: the file fetched from {src_url} ({size} bytes) is not a complete zip or tar "
+                            f"archive (the transfer was cut short, or the server sent an HTML page). It was "
+                            f"deleted from {downloads}; retry, or check the URL.")
+    digest = sha256_file(archive)
+    record.write_text(json.dumps({**want, "sha256": digest, "size": size}, indent=1))
+    print(f"{name}: downloaded {src_url}\n  -> {archive} ({size / 1e6:.1f} MB)\n"
+          f"  archive sha256 = {digest}  (no published archive hash; files are checked one by one)")
+    return archive
 
 
 def download_archive(name: str, root: str | os.PathLike | None = None, *, url: str | None = None,
                      manifest: Mapping[str, tuple[str, int]] | str | os.PathLike | None = None,
-                     progress: bool = True, force: bool = False, keep_archive: bool = True) -> Path:
+                     progress: bool = True, force: bool = False, keep_archive: bool = True,
+                     sha256: str | None = None) -> Path:
     """Download and unpack the zip of ``name`` ('emodb' or 'ravdess') into ``<root>/<name>``.
 
-    Steps: fetch with pooch into ``<cache>/downloads`` (no known archive hash, so its SHA-256 is
-    printed), extract safely into a temporary folder beside the target, verify every file against
-    the manifest, move into place. Returns the corpus folder. Raises ``FileExistsError`` when the
-    target exists (unless ``force``), :class:`UnsafeArchiveError` for a malicious archive.
+    Steps: fetch into ``<cache>/downloads`` (reused only for the same URL and expected ``sha256``,
+    see :func:`_cached_archive`; no archive hash is published, so its SHA-256 is printed), extract
+    safely into a temporary folder beside the target (limits: 4 x the manifest's bytes + 256 MiB,
+    10 x its files + 1000 members), verify every file against the manifest, move into place.
+    Returns the corpus folder. Raises ``FileExistsError`` when the target exists (unless
+    ``force``), :class:`~ser_lib.errors.DownloadError` for a failed, incomplete or mismatching
+    download, :class:`UnsafeArchiveError` for a malicious archive (paths, links, bombs).
     """
-    import pooch
-
     if name not in _ARCHIVES:
-        raise ValueError(f"{name!r} is not distributed as one archive; use download({name!r})")
+        raise DownloadError(f"{name!r} is not distributed as one archive; use download({name!r})")
     src_url = url_for(name, url)
     if manifest is None:
         manifest = read_manifest(name)
@@ -240,27 +271,24 @@ def download_archive(name: str, root: str | os.PathLike | None = None, *, url: s
     if target.exists() and not force:
         raise FileExistsError(f"{target} already exists. Check it with `python -m ser_lib.corpora verify {name}`, "
                               f"or pass force=True to replace it.")
-    downloads = config.cache_root() / "downloads"
-    archive = Path(pooch.retrieve(src_url, known_hash=None, fname=_ARCHIVES[name], path=downloads,
-                                  downloader=_progress(progress), progressbar=progress))
-    digest = sha256_file(archive)
-    print(f"{name}: downloaded {archive.name} ({archive.stat().st_size / 1e6:.1f} MB) from {src_url}\n"
-          f"  archive sha256 = {digest}  (no published archive hash; files are checked one by one)")
+    archive = _cached_archive(name, src_url, sha256.lower() if sha256 else None, progress)
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}-extract-", dir=base))
     try:
-        safe_extract(archive, tmp / "x")
+        expected = sum(size for _d, size in manifest.values())
+        safe_extract(archive, tmp / "x", max_bytes=4 * expected + 256 * 2**20, max_members=10 * len(manifest) + 1000)
         corpus_dir = _find_base(tmp / "x", manifest)
         report = verify(name, corpus_dir, manifest=manifest)
         print(report.summary())
         if report.altered or report.n_ok == 0:
-            raise RuntimeError(f"{name}: the downloaded archive does not match the manifest "
-                               f"({report.n_ok} ok, {len(report.altered)} altered, {len(report.missing)} missing); "
-                               f"nothing was installed. Delete {archive} and retry, or report the problem.")
+            raise DownloadError(f"{name}: the archive fetched from {src_url} ({archive}) does not match the manifest "
+                                f"({report.n_ok} ok, {len(report.altered)} altered, {len(report.missing)} missing); "
+                                f"nothing was installed. Delete {archive} and retry, or report the problem.")
         _place(corpus_dir, target, force)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if not keep_archive:
         archive.unlink(missing_ok=True)
+        archive.with_name(archive.name + ".source.json").unlink(missing_ok=True)
     return target
 
 
@@ -270,11 +298,10 @@ def download_cremad(root: str | os.PathLike | None = None, *, url: str | None = 
     """Download CREMA-D's ``AudioWAV/`` file by file into ``<root>/cremad`` (resumable).
 
     Each file is fetched from ``<base url>/AudioWAV/<file>`` with its manifest SHA-256 as pooch's
-    ``known_hash`` (a corrupt or altered download raises and is not kept; files already present with
-    the right hash are skipped). ``files`` limits the number of files (for a quick test);
+    ``known_hash`` (a corrupt, altered or incomplete download raises a DownloadError naming the URL
+    and is not kept; files already present with the right hash are skipped). ``files`` limits the number of files (for a quick test);
     ``demographics`` also fetches ``VideoDemographics.csv`` (speaker gender). Returns the folder.
     """
-    import pooch
     from tqdm.auto import tqdm
 
     base_url = url_for("cremad", url).rstrip("/")
@@ -282,15 +309,13 @@ def download_cremad(root: str | os.PathLike | None = None, *, url: str | None = 
     items = sorted(manifest.items())[: files if files is not None else None]
     target = config.data_root(root) / "cremad"
     target.mkdir(parents=True, exist_ok=True)
-    downloader = pooch.HTTPDownloader(progressbar=False)
 
     def one(item):
         rel, (digest, _size) = item
         dest = target / rel
         if dest.is_file() and sha256_file(dest) == digest:
             return rel
-        pooch.retrieve(f"{base_url}/{rel}", known_hash=f"sha256:{digest}", fname=dest.name, path=dest.parent,
-                       downloader=downloader)
+        _retrieve(f"{base_url}/{rel}", dest.name, dest.parent, f"sha256:{digest}", False)
         return rel
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
@@ -300,8 +325,7 @@ def download_cremad(root: str | os.PathLike | None = None, *, url: str | None = 
         demo_url = (CREMAD_DEMOGRAPHICS_URL if base_url == URLS["cremad"].rstrip("/")
                     else f"{base_url}/VideoDemographics.csv")
         try:
-            pooch.retrieve(demo_url, known_hash=None, fname="VideoDemographics.csv",
-                           path=target, downloader=downloader)
+            _retrieve(demo_url, "VideoDemographics.csv", target, None, False)
         except Exception as exc:  # gender stays NaN without it
             print(f"cremad: could not fetch VideoDemographics.csv ({exc}); the gender column will be NaN")
     return target
@@ -310,7 +334,8 @@ def download_cremad(root: str | os.PathLike | None = None, *, url: str | None = 
 def download(name: str, root: str | os.PathLike | None = None, *, url: str | None = None, **kwargs) -> Path:
     """Download corpus ``name`` where the licence allows ('emodb', 'ravdess', 'cremad').
 
-    For the others (SAVEE, TESS, EMOVO) raises ``ValueError`` with the registration steps.
+    For the others (SAVEE, TESS, EMOVO) raises :class:`~ser_lib.errors.DownloadError` (a
+    ``ValueError``) with the registration steps.
     Keyword arguments go to :func:`download_archive` or :func:`download_cremad`.
     """
     if name in _ARCHIVES:
@@ -393,7 +418,8 @@ def verify(name: str, folder: str | os.PathLike, *, manifest: Mapping[str, tuple
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no such folder")
+        raise CorpusNotFoundError(f"{folder}: no such folder (pass the corpus folder, e.g. "
+                                  f"`python -m ser_lib.corpora status` shows where each corpus is)")
     if manifest is None and not (MANIFEST_DIR / f"{name}.sha256").is_file():
         return _verify_names(name, folder)
     manifest = dict(manifest) if manifest is not None else read_manifest(name)

@@ -354,18 +354,25 @@ def file_info(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` plus header facts per file: ``duration`` (s), ``samplerate`` (Hz), ``channels``, ``format``.
 
     Reads headers only (``soundfile.info``), so it is fast (about 0.1 ms per file). Unreadable
-    files get NaN and are listed in ``attrs['unreadable']`` (with a warning) rather than raising.
+    files get NaN and are listed in ``attrs['unreadable']`` (with a warning) rather than raising;
+    truncated files (header longer than the data) are listed in ``attrs['truncated']`` as
+    ``{path: (declared s, present s)}``, with a warning.
 
     >>> info = file_info(scan("emodb"))            # doctest: +SKIP
     >>> info["duration"].describe()                # doctest: +SKIP
     """
     import soundfile as sf
 
+    from ..audio import declared_duration
+
     out = table.copy()
-    dur, srs, chans, fmts, bad = [], [], [], [], []
+    dur, srs, chans, fmts, bad, truncated = [], [], [], [], [], {}
     for p in table["path"]:
         try:
             i = sf.info(str(p))
+            declared = declared_duration(i)
+            if declared is not None:
+                truncated[str(p)] = (declared, i.frames / i.samplerate)
             dur.append(i.frames / i.samplerate)
             srs.append(i.samplerate)
             chans.append(i.channels)
@@ -375,9 +382,14 @@ def file_info(table: pd.DataFrame) -> pd.DataFrame:
                 lst.append(val)
             bad.append(str(p))
     out["duration"], out["samplerate"], out["channels"], out["format"] = dur, srs, chans, fmts
-    out.attrs = dict(table.attrs, unreadable=bad)
+    out.attrs = dict(table.attrs, unreadable=bad, truncated=truncated)
     if bad:
         warnings.warn(f"{len(bad)} file(s) could not be read, e.g. {bad[:3]}", stacklevel=2)
+    if truncated:
+        ex = "; ".join(f"{p}: {d:.3f} s declared, {h:.3f} s present" for p, (d, h) in list(truncated.items())[:3])
+        warnings.warn(f"{len(truncated)} file(s) are truncated (the header declares more audio than the file "
+                      f"holds; `duration` is what is present; see attrs['truncated']), e.g. {ex}. "
+                      f"Re-download them.", stacklevel=2)
     return out
 
 
