@@ -20,7 +20,10 @@ The long-run queue (``--queue``): corpora in order of cost (EMO-DB, SAVEE, EMOVO
 each trained in chunks of ``--chunk-minutes`` until its checkpoint holds ``--epochs`` epochs (the paper's
 100); after every chunk the page and the results file are re-rendered from the checkpoint and history,
 so they always show how far the run got. Interrupt it at any time: the next call resumes each corpus
-from its last finished epoch (checkpoints under ``$SER_CACHE_DIR``, outside the work tree).
+from its last finished epoch (checkpoints under ``$SER_CACHE_DIR``, outside the work tree). After each of
+EMO-DB, SAVEE and EMOVO the queue runs its faithful-audit jobs (the same network with recordings or speakers
+held out, ``scripts/faithful_audit.py``) and re-renders ``book/audit/same_network.ipynb``; ``--no-faithful``
+skips them.
 """
 from __future__ import annotations
 
@@ -42,6 +45,8 @@ RESULTS = REPO / "results" / "reproduce"
 #: Default training budget per corpus (minutes) on a CPU-only machine; None = no limit.
 DEFAULT_MINUTES = {"emodb": 15, "savee": 15, "emovo": 15, "ravdess": 25, "tess": 25, "cremad": 40}
 ORDER = ["emodb", "savee", "emovo", "ravdess", "tess", "cremad"]
+#: Corpora whose faithful-audit jobs (the paper's network, recordings or speakers held out) the queue runs.
+FAITHFUL_CORPORA = ("emodb", "savee", "emovo")
 
 
 def parse_minutes(text: str | None, corpora: list[str]) -> dict[str, float | None]:
@@ -135,8 +140,59 @@ def epochs_done(corpus: str, args) -> int:
     return int(rec.get("epochs_run") or 0)
 
 
+def render_same_network(args) -> None:
+    """Re-render the "same network, three splits" page from the results files (cheap: no training)."""
+    import papermill as pm
+
+    from ser_lib.config import cache_root, data_root
+    from ser_lib.publish import path_replacements, scrub_paths
+
+    pages = (Path(args.pages_dir) if args.pages_dir else PAGES).parent / "audit"
+    results = (Path(args.results_dir) if args.results_dir else RESULTS).parent
+    tmp = REPO / ".cache" / "reproduce-running" / "same_network.ipynb"
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pm.execute_notebook(str(REPO / "notebooks" / "same_network.ipynb"), str(tmp), kernel_name="python3",
+                            parameters={"faithful_dir": str(results / "faithful"),
+                                        "reproduce_dir": str(results / "reproduce")},
+                            cwd=str(REPO / "notebooks"), progress_bar=False)
+    except Exception as exc:
+        print(f"!!! same_network page FAILED: {type(exc).__name__}: {str(exc)[-800:]}", flush=True)
+        return
+    scrub_paths(tmp, path_replacements([REPO, pages.resolve().parent.parent], data_root(args.data_root), cache_root()))
+    pages.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(tmp), pages / "same_network.ipynb")
+    print(f"=== same_network page -> {pages / 'same_network.ipynb'}", flush=True)
+
+
+def run_faithful(corpus: str, args) -> bool:
+    """Faithful-audit jobs of ``corpus`` (scripts/faithful_audit.py) in chunks until all are done;
+    the page is re-rendered after every chunk. Returns True when every job finished."""
+    import subprocess
+
+    results = (Path(args.results_dir) if args.results_dir else RESULTS).parent / "faithful"
+    cmd = [sys.executable, str(REPO / "scripts" / "faithful_audit.py"), corpus, "--results-dir", str(results),
+           "--max-minutes", str(args.chunk_minutes), "--n-jobs", str(args.n_jobs)]
+    if args.threads:
+        cmd += ["--threads", str(args.threads)]
+    if args.data_root:
+        cmd += ["--data-root", args.data_root]
+    failures = 0
+    while failures < 4:
+        print(f"=== faithful {corpus}: {' '.join(cmd[2:])}", flush=True)
+        rc = subprocess.call(cmd, cwd=str(REPO))  # a fresh process per chunk picks up edited modules
+        render_same_network(args)
+        if rc == 0:
+            return True
+        if rc != 3:
+            failures += 1
+            time.sleep(60)
+    return False
+
+
 def run_queue(todo: list[str], args) -> list[dict]:
-    """Train each corpus in chunks until it has ``args.epochs`` epochs; re-render after every chunk."""
+    """Train each corpus in chunks until it has ``args.epochs`` epochs; re-render after every chunk.
+    With ``--faithful`` each corpus's faithful-audit jobs follow its paper run."""
     summary = []
     for corpus in todo:
         failures = 0
@@ -150,6 +206,10 @@ def run_queue(todo: list[str], args) -> list[dict]:
             elif epochs_done(corpus, args) <= before:
                 failures += 1  # no progress (should not happen: every chunk runs >= 1 epoch)
             print(f"=== queue: {corpus} at {epochs_done(corpus, args)}/{args.epochs} epochs", flush=True)
+        if args.faithful and corpus in FAITHFUL_CORPORA:
+            t = time.perf_counter()
+            ok = run_faithful(corpus, args)
+            summary.append({"corpus": f"{corpus}/faithful", "ok": ok, "seconds": time.perf_counter() - t})
     return summary
 
 
@@ -173,6 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queue", action="store_true",
                     help="long-run queue: train each corpus in chunks until --epochs, re-rendering after each chunk")
     ap.add_argument("--chunk-minutes", type=float, default=30.0, help="queue: training minutes per chunk")
+    ap.add_argument("--faithful", action=argparse.BooleanOptionalAction, default=True,
+                    help="queue: after each of " + ", ".join(FAITHFUL_CORPORA) + " run its faithful-audit jobs "
+                         "(scripts/faithful_audit.py) and re-render book/audit/same_network.ipynb")
     args = ap.parse_args(argv)
 
     from ser_lib import corpora as corp

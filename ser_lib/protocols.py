@@ -227,7 +227,7 @@ def _val_speakers(train_speakers, rng: np.random.Generator, val_frac: float) -> 
 
 
 def speaker(meta: pd.DataFrame, corpus: str, seed: int = 0, *, val_frac: float = 0.15,
-            augment: bool = True) -> list[Fold]:
+            augment: bool = True, test_groups: int | None = None) -> list[Fold]:
     """Speaker-independent folds for ``corpus``.
 
     - ``emodb``, ``savee``, ``emovo``, ``synthetic``: leave one speaker out
@@ -236,6 +236,10 @@ def speaker(meta: pd.DataFrame, corpus: str, seed: int = 0, *, val_frac: float =
     - ``cremad``: :class:`~sklearn.model_selection.StratifiedGroupKFold` (5 folds, grouped by speaker,
       stratified by emotion, shuffled with ``seed``);
     - ``tess``: train on one actress, test on the other (two folds).
+
+    ``test_groups`` (LOSO corpora only): instead of one fold per speaker, ``test_groups`` folds whose
+    test speakers are ``sorted(speakers)[k::test_groups]`` (e.g. 5 folds of 2 speakers for EMO-DB),
+    for models too costly to train once per speaker.
 
     Validation: ``max(1, round(val_frac * n_train_speakers))`` training speakers drawn with
     ``seed`` (TESS: 15 % of the training actress's recordings, stratified by emotion).
@@ -254,7 +258,13 @@ def speaker(meta: pd.DataFrame, corpus: str, seed: int = 0, *, val_frac: float =
         raise ValueError(f"speaker protocol needs at least 2 speakers, got {speakers}")
     corpus = str(corpus).lower()
     test_sets: list[tuple[str, set]] = []
-    if corpus in LOSO_CORPORA:
+    if corpus in LOSO_CORPORA and test_groups:
+        if not 2 <= int(test_groups) <= len(speakers):
+            raise ValueError(f"test_groups must be between 2 and the {len(speakers)} speakers, got {test_groups!r}")
+        for k in range(int(test_groups)):
+            members = set(speakers[k::int(test_groups)])
+            test_sets.append(("speakers-" + "-".join(sorted(members)), members))
+    elif corpus in LOSO_CORPORA:
         for _, te in LeaveOneGroupOut().split(recs, groups=spk):
             s = spk[te[0]]
             test_sets.append((f"speaker-{s}", {s}))

@@ -43,7 +43,7 @@ from . import paper
 from .labels import encode_labels
 from .protocols import leakage_share, paper_split, subsample
 
-__all__ = ["CORPUS_TITLES", "default_checkpoint_dir", "run", "Reproduction", "shortfall_text",
+__all__ = ["CORPUS_TITLES", "make_model", "batch_size_for", "default_checkpoint_dir", "run", "Reproduction", "shortfall_text",
            "INIT_NOTE"]
 
 #: The initialisation of the reproduction and why (shown on every reproduction page).
@@ -104,6 +104,31 @@ class Reproduction:
     results_path: Path | None = None
 
 
+def make_model(input_length: int, n_classes: int, *, variant: str = "code", drop_attention: str | None = None,
+               init: str = "keras"):
+    """The faithful network of ``variant`` (:func:`ser_lib.model.variant_config`) for input vectors of
+    ``input_length`` values: the one constructor of the reproduction and of the faithful audit."""
+    from .model import PaperNet, variant_config
+
+    if drop_attention not in (None, "channel", "spatial"):
+        raise ValueError(f"drop_attention must be None, 'channel' or 'spatial', got {drop_attention!r}")
+    cfg = variant_config(variant)
+    return PaperNet(input_length, n_classes, n_blocks=cfg["n_blocks"], filters=cfg["filters"],
+                    kernel_size=cfg["kernel_size"], dropout=cfg["dropout"], dense_units=cfg["dense_units"],
+                    channel_attention=drop_attention != "channel", spatial_attention=drop_attention != "spatial",
+                    init=init)
+
+
+def batch_size_for(corpus: str, variant: str = "code") -> int:
+    """The released batch size of ``corpus`` for ``variant``; a corpus the released code did not run
+    gets the small corpora's 16 (code) or 64 (text)."""
+    from .model import variant_config
+
+    cfg = variant_config(variant)
+    return int(cfg["batch_size"].get(corpus, min(paper.BATCH_SIZE_CODE.values()) if variant == "code"
+                                     else paper.BATCH_SIZE_TEXT))
+
+
 def _load_table(corpus: str, data_root) -> tuple[str, pd.DataFrame]:
     from . import corpora
 
@@ -151,7 +176,7 @@ def run(corpus: str = "auto", *, variant: str = "code", drop_attention: str | No
     from sklearn.preprocessing import StandardScaler
 
     from . import features
-    from .model import PaperNet, keras_param_count, variant_config
+    from .model import keras_param_count, variant_config
     from .results import Timer, data_checksum, write_results
     from .train import fit, predict_proba, resolve_device, set_seed
 
@@ -168,10 +193,7 @@ def run(corpus: str = "auto", *, variant: str = "code", drop_attention: str | No
         raise ValueError(f"{corpus}: only {len(table)} file(s); nothing to split")
     epochs = int(cfg["epochs"] if epochs is None else epochs)
     lr = float(cfg["lr"] if lr is None else lr)
-    if batch_size is None:  # a corpus the released code did not run: the small corpora's 16 (code), 64 (text)
-        batch_size = cfg["batch_size"].get(corpus, min(paper.BATCH_SIZE_CODE.values()) if variant == "code"
-                                           else paper.BATCH_SIZE_TEXT)
-    batch_size = int(batch_size)
+    batch_size = batch_size_for(corpus, variant) if batch_size is None else int(batch_size)
 
     # 1. features (four versions per file), zero-padded rows
     with Timer() as t_feat:
@@ -193,10 +215,7 @@ def run(corpus: str = "auto", *, variant: str = "code", drop_attention: str | No
     del X
     # 5. model and training (the test set is the validation data, as in the released code)
     set_seed(seed)
-    model = PaperNet(Xtr.shape[1], len(labels), n_blocks=cfg["n_blocks"], filters=cfg["filters"],
-                     kernel_size=cfg["kernel_size"], dropout=cfg["dropout"], dense_units=cfg["dense_units"],
-                     channel_attention=drop_attention != "channel",
-                     spatial_attention=drop_attention != "spatial", init=init)
+    model = make_model(Xtr.shape[1], len(labels), variant=variant, drop_attention=drop_attention, init=init)
     if checkpoint_dir == "auto":
         checkpoint_dir = default_checkpoint_dir(corpus, variant, init, drop_attention, seed, max_files,
                                                 lr, batch_size)

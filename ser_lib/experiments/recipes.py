@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-__all__ = ["Recipe", "RECIPES", "audit_recipe", "paper_reproduction_recipe"]
+__all__ = ["Recipe", "RECIPES", "audit_recipe", "paper_reproduction_recipe", "faithful_recipe"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,25 @@ def _reproduction_path(spec, results_dir) -> Path:
     return Path(results_dir) / f"{spec.corpus}__paper__{spec.model}__seed{spec.seed}__{spec.key}.json"
 
 
+def _faithful_run(spec, path, *, data_root=None, n_jobs: int = 1, progress: bool = False) -> Path:
+    from .faithful import run_spec
+
+    return run_spec(spec, path, data_root=data_root, n_jobs=n_jobs, progress=progress)
+
+
+def _faithful_path(spec, results_dir) -> Path:
+    fold = f"__{spec.fold}" if spec.fold else ""
+    return Path(results_dir) / f"{spec.corpus}__{spec.protocol}__paper_code__E{spec.epochs}__seed{spec.seed}{fold}.json"
+
+
+def faithful_recipe() -> Recipe:
+    """The paper's network under the utterance or speaker protocol for a fixed budget of epochs
+    (:mod:`ser_lib.experiments.faithful`), results in ``results/faithful/``."""
+    from ..config import REPO_ROOT
+
+    return Recipe("faithful", _faithful_run, _faithful_path, REPO_ROOT / "results" / "faithful", None)
+
+
 def audit_recipe() -> Recipe:
     """The audit's unit of work: one (corpus, protocol, model, seed[, fold]) evaluated on every fold
     (:func:`ser_lib.audit.run_job`), results in ``results/audit/<corpus>__<protocol>__<model>__seed<k>.json``."""
@@ -88,4 +107,49 @@ def paper_reproduction_recipe() -> Recipe:
 
 
 #: Every recipe by name.
-RECIPES: dict[str, Recipe] = {r.name: r for r in (audit_recipe(), paper_reproduction_recipe())}
+RECIPES: dict[str, Recipe] = {r.name: r for r in (audit_recipe(), paper_reproduction_recipe(), faithful_recipe())}
+
+
+def _cross_corpus_run(spec, path, *, data_root=None, n_jobs: int = 1, progress: bool = False) -> Path:
+    from .. import cross_corpus
+
+    return cross_corpus.run_job(spec, path, data_root=data_root, n_jobs=n_jobs, progress=progress)
+
+
+def _cross_corpus_path(spec, results_dir) -> Path:
+    from .. import cross_corpus
+
+    return cross_corpus.job_path(spec, results_dir)
+
+
+def cross_corpus_recipe() -> Recipe:
+    """Train on one corpus and test on the others, leave one corpus out, or the within-corpus
+    speaker folds, on the shared emotions (:func:`ser_lib.cross_corpus.run_job`); results in
+    ``results/cross_corpus/<protocol>__<domain>__<model>__seed<k>.json``."""
+    from ..config import REPO_ROOT
+
+    return Recipe("cross-corpus", _cross_corpus_run, _cross_corpus_path, REPO_ROOT / "results" / "cross_corpus")
+
+
+def _pretrained_run(spec, path, *, data_root=None, n_jobs: int = 1, progress: bool = False) -> Path:
+    from .. import pretrain
+
+    return pretrain.run_job(spec, path, data_root=data_root, n_jobs=n_jobs, progress=progress)
+
+
+def _pretrained_path(spec, results_dir) -> Path:
+    from .. import pretrain
+
+    return pretrain.job_path(spec, results_dir)
+
+
+def pretrained_recipe() -> Recipe:
+    """The shipped model: trained on every corpus with held-out speakers per corpus
+    (:func:`ser_lib.pretrain.run_job`); results in ``results/pretrained/<name>.json`` and the model
+    bundle beside it (``python -m ser_lib train-pretrained`` installs it into the package)."""
+    from ..config import REPO_ROOT
+
+    return Recipe("pretrained", _pretrained_run, _pretrained_path, REPO_ROOT / "results" / "pretrained")
+
+
+RECIPES.update({r.name: r for r in (cross_corpus_recipe(), pretrained_recipe())})

@@ -1,0 +1,98 @@
+"""Figures and tables of the "same network, three splits" page (:mod:`ser_lib.experiments.faithful`)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["status_text", "format_three_splits", "plot_three_splits"]
+
+_SPLIT_ORDER = ("paper", "utterance", "speaker")
+
+
+def _title(corpus: str) -> str:
+    from ..reproduce import CORPUS_TITLES
+
+    return CORPUS_TITLES.get(corpus, corpus)
+
+
+def status_text(table: pd.DataFrame, folds: pd.DataFrame, epochs: int) -> str:
+    """Markdown sentences saying which corpora and folds have results, generated from the tables
+    of :func:`~ser_lib.experiments.faithful.three_splits` and :func:`~ser_lib.experiments.faithful.fold_table`."""
+    from ..experiments.faithful import SPLIT_NAMES
+
+    if not len(table):
+        return ("**No results yet.** Neither a paper-protocol reproduction nor a faithful job has written a "
+                "results file (on a fresh clone without the corpora this page is empty by design).")
+    lines = []
+    for corpus, g in table.groupby("corpus", sort=False):
+        parts = []
+        paper = g[g["split"] == SPLIT_NAMES["paper"]]
+        if len(paper):
+            parts.append(f"paper split run to {int(paper['epochs'].max())} of 100 epochs")
+        for protocol in ("utterance", "speaker"):
+            n = int(folds[(folds["corpus"] == corpus) & (folds["protocol"] == protocol)].shape[0]) if len(folds) else 0
+            parts.append(f"{SPLIT_NAMES[protocol]}: {n} fold{'s' if n != 1 else ''} of {epochs} epochs finished"
+                         if n else f"{SPLIT_NAMES[protocol]}: not run yet")
+        lines.append(f"- **{_title(corpus)}**: " + "; ".join(parts) + ".")
+    if "synthetic" in set(table["corpus"]):
+        lines.append("\n**The synthetic corpus is a generated toy voice, not speech**: its numbers only show that "
+                     "the pipeline runs.")
+    return "\n".join(lines)
+
+
+def _pm(mean, std) -> str:
+    if mean is None or (isinstance(mean, float) and np.isnan(mean)):
+        return "–"
+    if std is None or (isinstance(std, float) and np.isnan(std)):
+        return f"{100 * mean:.1f}"
+    return f"{100 * mean:.1f} ± {100 * std:.1f}"
+
+
+def format_three_splits(table: pd.DataFrame) -> pd.DataFrame:
+    """The central table for display: one row per (corpus, split, selection), accuracy and UAR in
+    per cent as ``mean ± std over folds`` (no ± for a single split)."""
+    if not len(table):
+        return pd.DataFrame({"": ["no results yet"]})
+    out = pd.DataFrame({"corpus": table["corpus"].map(_title), "split": table["split"],
+                        "epochs": table["epochs"].astype(int), "weights": table["selection"],
+                        "folds": table["folds"].astype(int),
+                        "accuracy %": [_pm(m, s) for m, s in zip(table["accuracy"], table["accuracy_std"])],
+                        "UAR %": [_pm(m, s) for m, s in zip(table["uar"], table["uar_std"])]})
+    return out.set_index(["corpus", "split", "weights"])
+
+
+def plot_three_splits(table: pd.DataFrame, folds: pd.DataFrame, epochs: int):
+    """Bars of test UAR per corpus and split after ``epochs`` epochs (last-epoch weights), with one
+    dot per fold for the honest splits and the paper split's last epoch run as a marker."""
+    import matplotlib.pyplot as plt
+
+    from ..experiments.faithful import SPLIT_NAMES
+
+    corpora = list(dict.fromkeys(table["corpus"]))
+    fig, ax = plt.subplots(figsize=(8, 3.6), dpi=110)
+    width = 0.26
+    colours = {"paper": "#D55E00", "utterance": "#0072B2", "speaker": "#009E73"}  # Okabe-Ito
+    for j, protocol in enumerate(_SPLIT_ORDER):
+        name = SPLIT_NAMES[protocol]
+        xs, ys = [], []
+        for i, c in enumerate(corpora):
+            row = table[(table["corpus"] == c) & (table["split"] == name) & (table["epochs"] == epochs)
+                        & (table["selection"] == f"after {epochs} epochs")]
+            if len(row):
+                xs.append(i + (j - 1) * width)
+                ys.append(100 * row["uar"].iloc[0])
+            if protocol != "paper" and len(folds):
+                f = folds[(folds["corpus"] == c) & (folds["protocol"] == protocol)]
+                ax.scatter(np.full(len(f), i + (j - 1) * width), 100 * f["uar_last"], s=14, color="black", zorder=3)
+            if protocol == "paper":
+                last = table[(table["corpus"] == c) & (table["split"] == name) & (table["selection"] == "last epoch run")]
+                if len(last):
+                    ax.scatter([i + (j - 1) * width], [100 * last["uar"].iloc[0]], marker="_", s=200, color="black",
+                               zorder=3, label="paper split, last epoch run" if i == 0 else None)
+        ax.bar(xs, ys, width, color=colours[protocol], label=f"{name} ({epochs} epochs)")
+    ax.set_xticks(range(len(corpora)), [_title(c) for c in corpora])
+    ax.set(ylabel="test UAR (%)", ylim=(0, 100), title="The same network, three splits (dots: one per fold)")
+    ax.legend(fontsize=8, loc="lower left", framealpha=0.9)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,47 @@
+"""The faithful audit: the paper's network under honest protocols, through the one runner."""
+import json
+
+import numpy as np
+import pytest
+
+from ser_lib.experiments import faithful, job_path, run_job
+
+
+@pytest.fixture()
+def tiny(synthetic_root, tmp_path, monkeypatch):
+    monkeypatch.setenv("SER_CACHE_DIR", str(synthetic_root.parent))
+    return tmp_path / "faithful"
+
+
+def test_faithful_job_speaker_folds_resume_and_table(tiny, tmp_path):
+    spec = faithful.faithful_spec("synthetic", "speaker", epochs=1, max_files=36, threads=1, test_groups=2)
+    path = job_path(spec, tiny)
+    assert faithful.run_spec(spec, path, max_minutes=0) is None and not path.exists()  # budget spent: no file
+    out = run_job(spec, tiny)
+    rec = json.loads(out.read_text())
+    folds = rec["metrics"]["folds"]
+    assert [f["fold"] for f in folds] == faithful.fold_names("synthetic", "speaker", test_groups=2, max_files=36)
+    for f in folds:
+        assert f["take_leakage"] == 0.0 and f["leakage"] == 0.0
+        assert not set(f["test_speakers"]) & set(f["val_speakers"])
+        assert len(f["predictions"]) == f["n_test"] and {"pred_last", "pred_best", "proba_last"} <= set(f["predictions"][0])
+        assert 0 <= f["last"]["uar"] <= 1 and f["best_val"]["epoch"] == 1
+        assert f["settings"]["lr"] == 1e-5 and f["settings"]["init"] == "keras"
+    assert rec["job"]["recipe"] == "faithful" and rec["params"]["std_over"].startswith("folds")
+    assert run_job(spec, tiny) == out  # finished jobs are skipped
+    table = faithful.three_splits(tiny, reproduce_dir=tmp_path / "none", epochs=1)
+    row = table[(table.split == faithful.SPLIT_NAMES["speaker"]) & (table.selection == "after 1 epochs")].iloc[0]
+    assert row.folds == 2
+    assert row.uar == pytest.approx(np.mean([f["last"]["uar"] for f in folds]))
+
+
+def test_faithful_refuses_the_paper_protocol(tiny):
+    spec = faithful.faithful_spec("synthetic", "paper", epochs=1, max_files=20)
+    with pytest.raises(ValueError, match="reproduction"):
+        faithful.run_spec(spec, job_path(spec, tiny))
+
+
+def test_paper_at_epoch_reads_the_history():
+    rec = {"history": [{"epoch": 1, "val_acc": 0.5, "val_uar": 0.4}, {"epoch": 2, "val_acc": 0.7, "val_uar": 0.6}]}
+    assert faithful.paper_at_epoch(rec, 2) == {"epoch": 2, "accuracy": 0.7, "uar": 0.6}
+    assert faithful.paper_at_epoch(rec, 3) is None
