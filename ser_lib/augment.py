@@ -159,7 +159,8 @@ def add_noise_paper(y: np.ndarray, rng: np.random.Generator, factor: float = pap
     factor = check_number(factor, "factor", low=0, high=MAX_NOISE_FACTOR,
                           hint=f"the noise amplitude relative to max(y) (released code: {paper.NOISE_FACTOR})")
     a = paper_noise_amplitude(y, rng.uniform(), factor, reference)
-    noisy = (y + a * rng.normal(size=y.shape[0])).astype(y.dtype, copy=False)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, by name
+        noisy = (y + a * rng.normal(size=y.shape[0])).astype(y.dtype, copy=False)
     _check_finite_output(noisy, f"add_noise_paper(factor={factor})")
     return (noisy, a) if return_amplitude else noisy
 
@@ -210,14 +211,15 @@ def add_noise_snr(y: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.
     n = rng.standard_normal(y.shape[0])
     # Scale the noise to hit the target on the *output* grid: compute the float32/float64 result,
     # then correct once for the rounding of the output dtype.
-    p_n = float(np.mean(n * n))
-    noise = n * np.sqrt(p_y / (p_n * 10.0 ** (snr / 10.0)))
-    out = (y.astype(np.float64) + noise).astype(y.dtype)
-    err = out.astype(np.float64) - y.astype(np.float64)
-    p_e = float(np.mean(err * err))
-    if p_e > 0:
-        out = (y.astype(np.float64) + err * np.sqrt(p_y / (p_e * 10.0 ** (snr / 10.0)))).astype(y.dtype)
-    return out
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, by name
+        p_n = float(np.mean(n * n))
+        noise = n * np.sqrt(p_y / (p_n * 10.0 ** (snr / 10.0)))
+        out = (y.astype(np.float64) + noise).astype(y.dtype)
+        err = out.astype(np.float64) - y.astype(np.float64)
+        p_e = float(np.mean(err * err))
+        if p_e > 0:
+            out = (y.astype(np.float64) + err * np.sqrt(p_y / (p_e * 10.0 ** (snr / 10.0)))).astype(y.dtype)
+    return _check_finite_output(out, f"add_noise_snr(snr_db={snr})")
 
 
 # ----------------------------------------------------------------------------- pitch

@@ -84,9 +84,9 @@ def paper_vector(y: np.ndarray, sr: float = paper.SR) -> np.ndarray:
     check_signal(y)
     sr = check_sr(sr)
     y = y.astype(np.float32, copy=False)
-    with _single_thread():  # bit-identical whatever the caller's thread settings
+    with _single_thread(), np.errstate(over="ignore", invalid="ignore"):  # overflow: raised below, by name
         m = librosa.feature.mfcc(y=y, sr=sr)
-    v = np.concatenate([zcr(y), rms(y), m.T.ravel()]).astype(np.float32)
+        v = np.concatenate([zcr(y), rms(y), m.T.ravel()]).astype(np.float32)
     bad = v.size - int(np.count_nonzero(np.isfinite(v)))
     if bad:
         raise FeatureError(f"{bad} of {v.size} feature values are not finite (inf/NaN): the signal's peak "
