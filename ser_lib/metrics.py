@@ -7,7 +7,7 @@
 - :func:`confusion` -- the confusion matrix in a fixed label order (rows: true, columns: predicted);
 - :func:`summarize` -- mean and sample standard deviation (``ddof=1``; 0 for a single value);
 - :func:`aggregate` -- a ``mean ± std`` table over folds and seeds;
-- :func:`paired` -- two configurations compared on the same folds and seeds.
+- paired comparisons over speaker folds live in :mod:`ser_lib.stats` (one value per fold, exact tests, Holm).
 
 All metrics are returned as fractions in [0, 1]; tables multiply by 100 for display. This module is
 the one implementation of UAR, accuracy, macro-F1 and the confusion matrix: the reproduction, the
@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["uar", "accuracy", "macro_f1", "confusion", "all_metrics", "summarize", "fmt",
-           "aggregate", "paired"]
+           "aggregate"]
 
 
 def _check(y_true, y_pred):
@@ -151,30 +151,3 @@ def aggregate(df: pd.DataFrame, by: Sequence[str], value: str = "uar", *, over_s
         rows.append({**dict(zip(by, key)), "mean": m, "std": s, "n": int(g[value].notna().sum()),
                      "text": fmt(m, s)})
     return pd.DataFrame(rows)
-
-
-def paired(a, b, *, names: tuple[str, str] = ("a", "b")) -> dict:
-    """Compare two configurations scored on the same folds and seeds (``a[i]`` and ``b[i]`` paired).
-
-    Returns ``mean_diff`` (a − b), ``std_diff``, ``n``, ``wins`` (a > b), ``losses``, ``ties``,
-    ``t_p`` (two-sided paired t-test, :func:`scipy.stats.ttest_rel`) and ``wilcoxon_p``
-    (:func:`scipy.stats.wilcoxon`, NaN when every difference is 0 or n < 2).
-    """
-    from scipy import stats
-
-    a = np.asarray(a, float)
-    b = np.asarray(b, float)
-    if a.shape != b.shape or a.ndim != 1 or a.size == 0:
-        raise ValueError(f"paired() needs two equal-length non-empty 1-D sequences, got {a.shape} and {b.shape}")
-    d = a - b
-    out = {"a": names[0], "b": names[1], "n": int(d.size), "mean_diff": float(d.mean()),
-           "std_diff": float(d.std(ddof=1)) if d.size > 1 else 0.0,
-           "wins": int(np.sum(d > 0)), "losses": int(np.sum(d < 0)), "ties": int(np.sum(d == 0))}
-    if d.size > 1 and np.any(d != 0):
-        with np.errstate(all="ignore"):
-            out["t_p"] = float(stats.ttest_rel(a, b).pvalue)
-            out["wilcoxon_p"] = float(stats.wilcoxon(a, b).pvalue)
-    else:
-        out["t_p"] = float("nan")
-        out["wilcoxon_p"] = float("nan")
-    return out

@@ -86,17 +86,3 @@ def test_aggregate_pooled_and_by_seed():
     assert ts.loc["y", "std"] == pytest.approx(np.std([0.1, 0.3], ddof=1))
     with pytest.raises(ValueError):
         M.aggregate(df, ["nope"])
-
-
-def test_paired():
-    from scipy import stats
-
-    a = np.array([0.6, 0.7, 0.8, 0.75, 0.65])
-    b = np.array([0.5, 0.72, 0.6, 0.7, 0.6])
-    r = M.paired(a, b)
-    assert r["mean_diff"] == pytest.approx(np.mean(a - b))
-    assert (r["wins"], r["losses"], r["ties"]) == (4, 1, 0)
-    assert r["t_p"] == pytest.approx(stats.ttest_rel(a, b).pvalue)
-    assert np.isnan(M.paired(a, a)["t_p"])
-    with pytest.raises(ValueError):
-        M.paired(a, b[:3])
