@@ -9,9 +9,10 @@ predict FILE_OR_FOLDER... [--model PATH] [--format table|json|csv] [--windows] [
     them, with a progress bar). ``--windows``: the per-window track of long files. ``--labels``:
     a CSV with columns ``file,emotion`` gives the confusion matrix and UAR. Exit status 0, or 2
     when no file could be scored.
-train-pretrained [--epochs N] [--seed K] [--corpora C ...]
+train-pretrained [--epochs N] [--seed K] [--corpora C ...] [--augment]
     Retrain the shipped model on the corpora present and install it (:mod:`ser_lib.pretrain`).
-cross-corpus [--corpora C ...] [--epochs N] [--seeds K ...] [--results-dir DIR] [--jobs N]
+cross-corpus [--corpora C ...] [--epochs N] [--patience N] [--max-per-domain N] [--max-folds N]
+             [--seeds K ...] [--results-dir DIR] [--jobs N] [--augment]
     Train on one corpus, test on the others, leave one corpus out, and the within-corpus folds
     (:mod:`ser_lib.cross_corpus`); finished jobs are skipped.
 """
@@ -105,7 +106,7 @@ def _train_pretrained(args) -> int:
 
     torch.set_num_threads(1)
     t0 = time.perf_counter()
-    path = train_pretrained(args.corpora, epochs=args.epochs, seed=args.seed, progress=True)
+    path = train_pretrained(args.corpora, epochs=args.epochs, seed=args.seed, augment=args.augment, progress=True)
     print(f"done in {time.perf_counter() - t0:.0f} s")
     print(f"installed {path}")
     return 0
@@ -120,7 +121,8 @@ def _cross_corpus(args) -> int:
         from . import corpora
 
         domains = [c for c in ("emodb", "savee", "emovo", "ravdess", "tess", "cremad") if c in corpora.available()]
-    specs = job_specs(domains, seeds=args.seeds, epochs=args.epochs)
+    specs = job_specs(domains, seeds=args.seeds, epochs=args.epochs, patience=args.patience, augment=args.augment,
+                      max_per_domain=args.max_per_domain, max_folds=args.max_folds)
     out = args.results_dir or DEFAULT_RESULTS_DIR
     run_grid(specs, jobs=args.jobs, results_dir=out, progress=True)
     print((100 * uar_matrix(collect(out), order=domains)).round(1).to_string())
@@ -143,13 +145,18 @@ def main(argv=None) -> int:
     t.add_argument("--corpora", nargs="*", default=None)
     t.add_argument("--epochs", type=int, default=20)
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--augment", action="store_true", help="train on the four versions (4x the CPU)")
     t.set_defaults(func=_train_pretrained)
     c = sub.add_parser("cross-corpus", help="train on one corpus, test on the others")
     c.add_argument("--corpora", nargs="*", default=None)
-    c.add_argument("--epochs", type=int, default=12)
+    c.add_argument("--epochs", type=int, default=8)
+    c.add_argument("--patience", type=int, default=3)
+    c.add_argument("--max-per-domain", type=int, default=400, help="recordings per corpus at most (default 400)")
+    c.add_argument("--max-folds", type=int, default=3, help="within-corpus speaker folds at most (default 3)")
     c.add_argument("--seeds", type=int, nargs="*", default=[0])
     c.add_argument("--results-dir", default=None)
     c.add_argument("--jobs", type=int, default=1)
+    c.add_argument("--augment", action="store_true", help="train on the four versions (4x the CPU)")
     c.set_defaults(func=_cross_corpus)
     args = ap.parse_args(argv)
     return args.func(args)

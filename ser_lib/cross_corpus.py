@@ -3,11 +3,11 @@
 Three kinds of job (the ``protocol`` of a :class:`ser_lib.experiments.spec.JobSpec` of recipe
 ``"cross-corpus"``; ``spec.corpus`` is a domain of :mod:`ser_lib.pooled`, ``spec.params`` holds
 ``domains`` (every domain of the study, comma-separated), ``emotions`` (likewise),
-``max_per_domain`` and ``patience``):
+``max_per_domain``, ``patience`` and ``max_folds``):
 
 - ``within``: the domain's own speaker-independent folds (:func:`ser_lib.protocols.speaker`:
-  leave one speaker out, RAVDESS's six actor folds, TESS one actress against the other),
-  restricted to the shared emotions: the diagonal of the matrix;
+  leave one speaker out, RAVDESS's six actor folds, TESS one actress against the other; at most
+  ``max_folds`` of them, drawn with the seed), restricted to the shared emotions: the diagonal;
 - ``cross``: train on the whole domain (validation: 15 % of its speakers, or of its recordings
   when it has two speakers), test on every recording of every other domain;
 - ``loco`` (leave one corpus out): train on every other domain (validation: 15 % of the speakers
@@ -47,11 +47,14 @@ LOCO_ROW = "all others (LOCO)"
 def job_specs(domains: Sequence[str], *, protocols: Iterable[str] = PROTOCOLS, seeds: Iterable[int] = (0,),
               epochs: int = 12, patience: int | None = 4, model: str = "efficient",
               emotions: Sequence[str] | None = None, max_per_domain: int | None = DEFAULT_MAX_PER_DOMAIN,
-              threads: int = 1, data_root=None) -> list:
+              augment: bool = False, max_folds: int | None = None, threads: int = 1, data_root=None) -> list:
     """The cross-corpus grid: one job per (seed, protocol, domain), protocols in the order given.
 
     ``emotions`` None: those all ``domains`` share (:func:`ser_lib.pooled.shared_emotions`), fixed
-    in the jobs. Each job carries one data hash over all domains' corpora.
+    in the jobs. ``augment`` False (default): train on the original recordings only (the four
+    versions cost four times the CPU; the study compares corpora, not augmentation).
+    ``max_folds``: ``within`` jobs run at most this many of the corpus's speaker folds (drawn with
+    the seed; None: all). Each job carries one data hash over all domains' corpora.
     """
     import hashlib
 
@@ -66,8 +69,9 @@ def job_specs(domains: Sequence[str], *, protocols: Iterable[str] = PROTOCOLS, s
     h = hashlib.sha256("|".join(f"{c}:{data_hash(c, data_root)}" for c in corpora).encode()).hexdigest()[:16]
     # lists as comma-separated strings: a spec read back from JSON must equal the one built here
     params = {"domains": ",".join(domains), "emotions": ",".join(emotions), "max_per_domain": max_per_domain,
-              "patience": patience}
-    return [JobSpec("cross-corpus", d, p, model, seed=s, epochs=epochs, threads=threads, data_hash=h, params=params)
+              "patience": patience, "max_folds": max_folds}
+    return [JobSpec("cross-corpus", d, p, model, seed=s, epochs=epochs, augment=augment, threads=threads, data_hash=h,
+                    params=params)
             for s in seeds for p in protocols for d in domains]
 
 
@@ -116,6 +120,10 @@ def _within(data: PooledData, spec, patience, progress) -> tuple[dict, list, lis
     sub = data.rows([d])
     meta = data.meta.iloc[sub].reset_index(drop=True)
     folds = P.speaker(meta, parse_domain(d)[0], spec.seed, augment=spec.augment)
+    k = dict(spec.params).get("max_folds")
+    if k is not None and len(folds) > k:
+        pick = np.random.default_rng(spec.seed).choice(len(folds), size=int(k), replace=False)
+        folds = [folds[i] for i in sorted(pick)]
     fold_rows, histories, yt, yp, rids = [], [], [], [], []
     for f in folds:
         tr, va, te = sub[f.train_idx], sub[f.val_idx], sub[f.test_idx]
@@ -155,7 +163,7 @@ def run_job(spec, path, *, data_root=None, n_jobs: int = 1, progress: bool = Fal
         raise ValueError(f"protocol must be one of {PROTOCOLS}, got {spec.protocol!r}")
     if spec.data_hash is not None:
         check = job_specs(domains, protocols=[spec.protocol], seeds=[spec.seed], epochs=spec.epochs,
-                          emotions=emotions, data_root=data_root)[0]
+                          emotions=emotions, augment=spec.augment, data_root=data_root)[0]
         if check.data_hash != spec.data_hash:
             raise ValueError(f"{spec.label()}: the corpora here are not those the grid was built for; "
                              "point SER_DATA_ROOT at the same copies")

@@ -53,7 +53,7 @@ def test_recipe_writes_results_through_the_runner(tmp_path, synthetic_root):
     assert len(specs) == 6 and {s.protocol for s in specs} == set(CC.PROTOCOLS)
     paths = run_grid(specs, results_dir=tmp_path, progress=False)
     assert all(p.exists() for p in paths)
-    assert job_path(specs[0], tmp_path).name == "cross__synthetic-f__efficient__seed0.json"
+    assert job_path(specs[0], tmp_path).name == "cross__synthetic-f__efficient__seed0__noaug.json"
     rec = json.loads(paths[0].read_text())
     assert rec["job"]["recipe"] == "cross-corpus" and rec["params"]["speaker_normalization"] is False
     (test_dom, m), = rec["metrics"]["test"].items()
@@ -65,7 +65,7 @@ def test_recipe_writes_results_through_the_runner(tmp_path, synthetic_root):
     M = CC.uar_matrix(df, order=DOMAINS)
     assert list(M.columns) == DOMAINS and list(M.index) == DOMAINS + [CC.LOCO_ROW]
     assert M.notna().all().all() and ((M >= 0) & (M <= 1)).all().all()
-    within = json.loads((tmp_path / "within__synthetic-m__efficient__seed0.json").read_text())
+    within = json.loads((tmp_path / "within__synthetic-m__efficient__seed0__noaug.json").read_text())
     assert len(within["metrics"]["train"]["folds"]) == 3           # leave one of three speakers out
     C, labels = CC.confusion_sum(tmp_path, "cross")
     assert C.shape == (len(labels), len(labels))
