@@ -4,7 +4,7 @@
 Headline grid (default): models efficient+spkn, compare_svm(+spkn), mfcc_lr(+spkn), protocols paper / utterance /
 speaker, seeds 0 1 2, every corpus found under the data root (SER_DATA_ROOT). Ablations
 (`--ablation`): attention off / channel only / spatial only / both and "no augmentation" under the
-speaker protocol. One results JSON per (corpus, protocol, model, seed) in results/audit/; existing
+speaker protocol. One results JSON per (corpus, protocol, model, seed) in results/audit-v2/ (second edition); existing
 files are skipped, so an interrupted run resumes. Prints the time of each configuration and the total.
 Every configuration is a job of ser_lib.experiments: `--jobs N` runs N at a time on this machine
 (joblib), `--scheduler ADDRESS` runs them on a Dask cluster (workers need the data and the results
@@ -39,7 +39,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2])
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--max-files", type=int, default=None)
-    ap.add_argument("--results-dir", default=str(REPO / "results" / "audit"))
+    ap.add_argument("--results-dir", default=str(REPO / "results" / "audit-v2"),
+                    help="default results/audit-v2 (second edition); the first edition is in results/audit")
     ap.add_argument("--threads", type=int, default=1, help="torch threads inside each job (default 1)")
     ap.add_argument("--jobs", type=int, default=1, help="jobs run at a time on this machine (default 1)")
     ap.add_argument("--scheduler", default=None, help="Dask scheduler address: run the jobs on that cluster")
@@ -68,6 +69,10 @@ def main(argv=None) -> int:
         models = a.models or list(audit.HEADLINE_MODELS)
         print(f"HEADLINE grid: corpora {names}, protocols {a.protocols}, models {models}, seeds {a.seeds}", flush=True)
         specs = grids.audit_grid(names, a.protocols, models, a.seeds, **common)
+        if not a.models:  # second edition: the transductive and enrolment variants of every model, speaker protocol
+            norm = list(audit.TRANSDUCTIVE_MODELS) + list(audit.ENROLMENT_MODELS)
+            print(f"NORMALISATION grid: corpora {names}, protocol speaker, models {norm}, seeds {a.seeds}", flush=True)
+            specs += grids.audit_grid(names, ["speaker"], norm, a.seeds, **common)
     grids.run_audit(specs, results_dir=a.results_dir, jobs=a.jobs, scheduler=a.scheduler, data_root=a.data_root,
                     force=a.force)
     print(f"{'ABLATION' if a.ablation else 'HEADLINE'} grid total: {time.perf_counter() - t0:.0f} s", flush=True)

@@ -54,45 +54,34 @@ from . import paper
 from . import protocols as P
 from .config import REPO_ROOT
 from .labels import EMOTIONS, encode_labels
-from .scaling import Standardizer, speaker_standardize, speaker_standardize_frames
+from .scaling import Standardizer, enrolment_split, speaker_standardize, speaker_standardize_frames
 
-__all__ = ["HEADLINE_MODELS", "BASELINES", "ABLATION_MODELS", "CORPORA", "REFERENCE_FIGURES",
+__all__ = ["HEADLINE_MODELS", "BASELINES", "ABLATION_MODELS", "CORPORA", "TRANSDUCTIVE_MODELS", "ENROLMENT_MODELS",
            "CorpusData", "load_corpus", "result_path", "evaluate", "job_path", "matches_legacy",
            "run_job", "collect",
            "summary_table", "leakage_table", "DEFAULT_RESULTS_DIR"]
 
-DEFAULT_RESULTS_DIR = REPO_ROOT / "results" / "audit"
+#: Results of the second edition (inductive headline, enrolment, same fitted rows, predictions).
+DEFAULT_RESULTS_DIR = REPO_ROOT / "results" / "audit-v2"
+#: The first edition's results (the published chapter until the second edition's grid has run).
+FIRST_EDITION_DIR = REPO_ROOT / "results" / "audit"
 CORPORA = ("emodb", "savee", "emovo", "ravdess", "cremad", "tess")
-HEADLINE_MODELS = ("efficient+spkn", "compare_svm+spkn", "compare_svm", "mfcc_lr+spkn", "mfcc_lr")
+#: Second edition: the headline compares inductive models only; per-speaker normalisation (``+spkn``,
+#: transductive) and enrolment (``+enrol``) are separate grids applied to every model.
+HEADLINE_MODELS = ("efficient", "compare_svm", "mfcc_lr")
+TRANSDUCTIVE_MODELS = ("efficient+spkn", "compare_svm+spkn", "mfcc_lr+spkn")
+ENROLMENT_MODELS = ("efficient+enrol", "compare_svm+enrol", "mfcc_lr+enrol")
+#: Enrolment recordings per test speaker (statistics only; not scored).
+ENROL_K = 5
+#: Results of the second edition carry ``params["edition"] = 2`` (the first edition's files have none).
+EDITION = 2
+#: C grids wide enough that the chosen value is interior (results record ``C_at_grid_edge``).
+BASELINE_C_GRIDS = {"compare_svm": (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1), "mfcc_lr": (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)}
 BASELINES = ("compare_svm", "egemaps_svm", "mfcc_lr")
 #: Ablation grid (speaker protocol): attention off / channel only / spatial only / both, and both without
 #: speaker normalisation; scripts/audit_all.py --ablation adds "efficient+spkn" without augmentation.
 ABLATION_MODELS = ("efficient_noatt+spkn", "efficient_channel+spkn", "efficient_spatial+spkn", "efficient+spkn",
                    "efficient")
-
-#: Public reference figures (theirs, not ours), from /shared/reference/honest-evaluation-anchors.md.
-REFERENCE_FIGURES = [
-    dict(corpus="emodb", figure="UAR 77.1", system="openSMILE ComParE 2016 + SVM", protocol="LOSO (7 classes)",
-         source="audeering w2v2-how-to notebook"),
-    dict(corpus="emodb", figure="UAR 93.4", system="wav2vec2-large-robust embeddings + SVM", protocol="LOSO (7 classes)",
-         source="audeering w2v2-how-to notebook"),
-    dict(corpus="emodb", figure="73–77 (86 random CV)", system="IS10 features + SVM", protocol="LOSO",
-         source="Gjoreski et al., Informatica 2014"),
-    dict(corpus="emodb", figure="UA 82.1", system="wav2vec2-base (EmoBox)", protocol="folds NOT speaker-independent",
-         source="EmoBox (Interspeech 2024)"),
-    dict(corpus="ravdess", figure="UA 54.3", system="wav2vec2-base (EmoBox)", protocol="6 actor folds, 8 classes",
-         source="EmoBox"),
-    dict(corpus="ravdess", figure="UA 75.3", system="Whisper-large-v3 (EmoBox)", protocol="6 actor folds, 8 classes",
-         source="EmoBox"),
-    dict(corpus="savee", figure="UA 44.9", system="wav2vec2-base (EmoBox)", protocol="LOSO", source="EmoBox"),
-    dict(corpus="savee", figure="UA 75.8", system="data2vec2-large (EmoBox)", protocol="LOSO", source="EmoBox"),
-    dict(corpus="emovo", figure="UA 31.1", system="wav2vec2-base (EmoBox)", protocol="LOSO", source="EmoBox"),
-    dict(corpus="emovo", figure="UA 57.8", system="Whisper-large-v3 (EmoBox)", protocol="LOSO", source="EmoBox"),
-    dict(corpus="cremad", figure="UA 62.0", system="wav2vec2-base (EmoBox)", protocol="one random split, speakers overlap",
-         source="EmoBox"),
-    dict(corpus="tess", figure="UA ≈ 100", system="(EmoBox)", protocol="random split, same 2 speakers", source="EmoBox"),
-]
-
 
 # --------------------------------------------------------------------------------------- data
 @dataclass
@@ -206,22 +195,49 @@ def _split_seed(protocol: str, seed: int) -> int:
     return paper.RANDOM_STATE if protocol == "paper" else int(seed)
 
 
-def split_model_name(model: str) -> tuple[str, bool]:
-    """``"efficient+spkn"`` → ``("efficient", True)``: the suffix ``+spkn`` asks for per-speaker
-    feature normalisation."""
+def split_model_name(model: str) -> tuple[str, str]:
+    """``"efficient+spkn"`` → ``("efficient", "spkn")``; ``"mfcc_lr"`` → ``("mfcc_lr", "")``.
+
+    Suffixes: ``+spkn`` standardises every speaker with all of their own original recordings
+    (transductive: the test speaker's unlabeled test audio); ``+enrol`` takes a test speaker's
+    statistics from :data:`ENROL_K` enrolment recordings that are then left out of scoring.
+    """
     base, _, suffix = model.partition("+")
-    if suffix not in ("", "spkn"):
-        raise ValueError(f"unknown model suffix {suffix!r} in {model!r} (only '+spkn')")
-    return base, suffix == "spkn"
+    if suffix not in ("", "spkn", "enrol"):
+        raise ValueError(f"unknown model suffix {suffix!r} in {model!r} (only '+spkn' or '+enrol')")
+    return base, suffix
 
 
-def _fit_predict_neural(data: CorpusData, model_name: str, fold: P.Fold, seed: int, epochs: int):
+def _normalisation(data: CorpusData, fold: P.Fold, norm: str, seed: int) -> tuple[np.ndarray | None, P.Fold]:
+    """The rows whose statistics normalise each speaker (boolean mask over ``data.meta``, None without
+    normalisation) and the fold with the test rows actually scored (enrolment rows removed)."""
+    if not norm:
+        return None, fold
+    orig = (data.meta["version"] == "original").to_numpy()
+    if norm == "spkn":
+        return orig, fold
+    enrol, scored = enrolment_split(data.meta, fold.test_idx, ENROL_K, seed)
+    spk = data.meta["speaker"].astype(str).to_numpy()
+    test_spk = np.isin(spk, np.unique(spk[fold.test_idx]))
+    ref = orig & ~test_spk
+    ref[enrol] = True
+    return ref, P.Fold(fold.name, fold.train_idx, fold.val_idx, scored, fold.test_speakers)
+
+
+def _fit_predict_neural(data: CorpusData, model_name: str, fold: P.Fold, seed: int, epochs: int, ref=None):
+    from dataclasses import asdict
+
     from .audit_train import TrainConfig, predict, train
     from .cost import count_params
     from .registry import build_model
 
-    model_name, spkn = split_model_name(model_name)
-    frames = data.speaker_normalized_frames() if spkn else data.frames
+    model_name, norm = split_model_name(model_name)
+    if norm == "spkn":
+        frames = data.speaker_normalized_frames()
+    elif norm:
+        frames = speaker_standardize_frames(data.frames, data.meta["speaker"].astype(str).to_numpy(), ref)
+    else:
+        frames = data.frames
     std = Standardizer().fit(frames[fold.train_idx])
     Xtr = std.transform(frames[fold.train_idx])
     Xva = std.transform(frames[fold.val_idx]) if len(fold.val_idx) else None
@@ -233,7 +249,8 @@ def _fit_predict_neural(data: CorpusData, model_name: str, fold: P.Fold, seed: i
     pred = predict(model, Xte)
     info = {"best_epoch": res.best_epoch, "best_val_uar": res.best_val_uar, "epochs_run": len(res.history),
             "train_seconds": res.seconds, "train_samples_per_s": res.train_samples_per_s,
-            "params": count_params(model), "history": res.history}
+            "params": count_params(model), "history": res.history,
+            "settings": {**asdict(cfg), "fit_rows": "training rows of the fold; validation rows choose the epoch"}}
     return pred, fold.train_idx, info
 
 
@@ -249,10 +266,10 @@ def _baseline_features(data: CorpusData, model_name: str, rows: np.ndarray) -> n
     return mfcc_stats(f[:, FR.MFCC], f[:, FR.ZCR], f[:, FR.LOG_RMS], n_valid=np.minimum(nv, f.shape[2]))
 
 
-def _fit_predict_baseline(data: CorpusData, model_name: str, fold: P.Fold, seed: int):
+def _fit_predict_baseline(data: CorpusData, model_name: str, fold: P.Fold, seed: int, ref=None):
     from .baselines import fit_select
 
-    model_name, spkn = split_model_name(model_name)
+    model_name, norm = split_model_name(model_name)
     orig = (data.meta["version"] == "original").to_numpy()
     tr = fold.train_idx[orig[fold.train_idx]]
     va = fold.val_idx[orig[fold.val_idx]]
@@ -261,17 +278,22 @@ def _fit_predict_baseline(data: CorpusData, model_name: str, fold: P.Fold, seed:
     Xtr = _baseline_features(data, model_name, tr)
     Xva = _baseline_features(data, model_name, va) if len(va) else None
     Xte = _baseline_features(data, model_name, fold.test_idx)
-    if spkn:
-        all_orig = np.flatnonzero(orig)
-        ref = _baseline_features(data, model_name, all_orig)
-        Xtr = data.speaker_normalize(Xtr, tr, ref, all_orig)
-        Xva = data.speaker_normalize(Xva, va, ref, all_orig) if Xva is not None else None
-        Xte = data.speaker_normalize(Xte, fold.test_idx, ref, all_orig)
-    grid = (1e-4, 1e-3, 1e-2) if model_name == "compare_svm" else None
-    res = fit_select(kind, Xtr, data.y[tr], Xva, data.y[va] if Xva is not None else None, C_grid=grid, seed=seed)
+    if norm:
+        ref_rows = np.flatnonzero(ref)
+        stats = _baseline_features(data, model_name, ref_rows)
+        Xtr = data.speaker_normalize(Xtr, tr, stats, ref_rows)
+        Xva = data.speaker_normalize(Xva, va, stats, ref_rows) if Xva is not None else None
+        Xte = data.speaker_normalize(Xte, fold.test_idx, stats, ref_rows)
+    grid = BASELINE_C_GRIDS.get(model_name)
+    # like the neural models: fit on the training rows only, the validation rows only choose C
+    res = fit_select(kind, Xtr, data.y[tr], Xva, data.y[va] if Xva is not None else None, C_grid=grid, seed=seed,
+                     refit_on_val=False)
     pred = res.predict(Xte)
+    tried = sorted(res.val_uar) if res.val_uar else []
     info = {"C": res.C, "val_uar_by_C": res.val_uar, "train_seconds": time.perf_counter() - t0,
-            "train_rows": int(len(tr))}
+            "train_rows": int(len(tr)), "C_at_grid_edge": bool(tried) and res.C in (tried[0], tried[-1]),
+            "settings": {"classifier": kind, "C_grid": tried or None, "refit_on_val": False,
+                         "fit_rows": "original versions of the fold's training rows; validation rows choose C"}}
     return pred, tr, info
 
 
@@ -287,7 +309,7 @@ def evaluate(data: CorpusData, protocol: str, model: str, seed: int, *, epochs: 
 
     if protocol not in P.PROTOCOLS:
         raise ValueError(f"protocol must be one of {P.PROTOCOLS}, got {protocol!r}")
-    base_name, spkn = split_model_name(model)
+    base_name, norm = split_model_name(model)
     neural = base_name in MODEL_PRESETS
     if not neural and base_name not in BASELINES:
         raise ValueError(f"unknown model {model!r}; choose from {sorted(MODEL_PRESETS) + list(BASELINES)}")
@@ -301,17 +323,20 @@ def evaluate(data: CorpusData, protocol: str, model: str, seed: int, *, epochs: 
     y_all, p_all = [], []
     for fold_ in folds:
         P.check_fold(data.meta, fold_, protocol)
+        ref, fold_ = _normalisation(data, fold_, norm, seed)
         if neural:
-            pred, used_train, info = _fit_predict_neural(data, model, fold_, seed, epochs)
+            pred, used_train, info = _fit_predict_neural(data, model, fold_, seed, epochs, ref)
         else:
-            pred, used_train, info = _fit_predict_baseline(data, model, fold_, seed)
+            pred, used_train, info = _fit_predict_baseline(data, model, fold_, seed, ref)
         yt = data.y[fold_.test_idx]
         m = M.all_metrics(yt, pred)
         used = P.Fold(fold_.name, used_train, fold_.val_idx, fold_.test_idx)
         row = {"fold": fold_.name, "test_speakers": list(fold_.test_speakers), "uar": m["uar"],
                "accuracy": m["accuracy"], "macro_f1": m["macro_f1"], "n_test": m["n"],
                "n_train": int(len(used_train)), "n_val": int(len(fold_.val_idx)),
-               "leakage": P.leakage(data.meta, used), "take_leakage": P.take_leakage(data.meta, used)}
+               "leakage": P.leakage(data.meta, used), "take_leakage": P.take_leakage(data.meta, used),
+               "predictions": {"recording_id": data.meta["recording_id"].iloc[fold_.test_idx].astype(str).tolist(),
+                               "true": yt.tolist(), "pred": np.asarray(pred).tolist()}}
         row.update({k: v for k, v in info.items() if k != "history"})
         fold_rows.append(row)
         histories.append({"fold": fold_.name, "epochs": info.get("history")})
@@ -331,7 +356,8 @@ def evaluate(data: CorpusData, protocol: str, model: str, seed: int, *, epochs: 
               "augment": bool(augment), "epochs": int(epochs) if neural else None,
               "split_seed": _split_seed(protocol, seed), "n_folds": len(folds),
               "baseline_training_rows": None if neural else "original versions only",
-              "speaker_normalization": bool(spkn)}
+              "speaker_normalization": norm or None, "enrol_k": ENROL_K if norm == "enrol" else None,
+              "edition": EDITION}
     extra = {}
     if neural:
         from .cost import count_macs

@@ -97,3 +97,26 @@ def speaker_standardize(F: np.ndarray, speakers, reference: np.ndarray, referenc
         m = spk == s
         out[m] = (F[m] - mu) / sd
     return out
+
+
+def enrolment_split(meta, test_idx: np.ndarray, k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Pick ``k`` enrolment recordings per test speaker; return ``(enrolment_rows, scored_test_rows)``.
+
+    ``meta``: the audit's row table (``recording_id``, ``speaker``, ``version``); ``test_idx``: the
+    fold's test rows (original versions). The enrolment rows give the test speaker's normalisation
+    statistics and are then *excluded from scoring*, as at deployment where a user's first few
+    recordings calibrate the model (a speaker with at most ``k`` recordings keeps one for scoring).
+    """
+    test_idx = np.asarray(test_idx, np.int64)
+    if k < 1:
+        raise ValueError(f"k (enrolment recordings per speaker) must be >= 1, got {k}")
+    spk = meta["speaker"].astype(str).to_numpy()[test_idx]
+    rng = np.random.default_rng(seed)
+    enrol = []
+    for s in np.unique(spk):
+        rows = test_idx[spk == s]
+        take = min(k, len(rows) - 1)
+        if take > 0:
+            enrol.append(rng.choice(rows, size=take, replace=False))
+    enrol_rows = np.sort(np.concatenate(enrol)) if enrol else np.array([], np.int64)
+    return enrol_rows, np.setdiff1d(test_idx, enrol_rows)

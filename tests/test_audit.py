@@ -155,3 +155,44 @@ def test_subsample_keeps_speakers_and_emotions():
     s = subsample(t, 24, seed=0)
     assert len(s) == 24 and set(s.speaker) == set("abcd") and set(s.emotion) == set("xyz")
     assert len(subsample(t, None)) == 120
+
+
+def test_second_edition_same_rows_enrolment_and_predictions(synthetic_root):
+    from ser_lib import audit
+    from ser_lib import protocols as P
+
+    audit._CACHE.clear()
+    data = audit.load_corpus("synthetic", max_files=60, n_jobs=1, progress=False)
+    rec_cnn = audit.evaluate(data, "speaker", "efficient", 0, epochs=1)
+    rec_lr = audit.evaluate(data, "speaker", "mfcc_lr", 0)
+    rec_enrol = audit.evaluate(data, "speaker", "mfcc_lr+enrol", 0)
+    assert rec_lr["params"]["edition"] == 2 and rec_enrol["params"]["enrol_k"] == audit.ENROL_K
+    orig = (data.meta["version"] == "original").to_numpy()
+    for f_cnn, f_lr, f_en, fold in zip(rec_cnn["metrics"]["folds"], rec_lr["metrics"]["folds"],
+                                       rec_enrol["metrics"]["folds"], P.speaker(data.meta, "synthetic", 0)):
+        # the same recordings are fitted: the baseline uses the originals of exactly the CNN's training rows,
+        # and is not refit on the validation rows
+        assert f_lr["n_train"] == orig[fold.train_idx].sum() and f_lr["settings"]["refit_on_val"] is False
+        assert f_cnn["n_train"] == len(fold.train_idx)
+        assert isinstance(f_lr["C_at_grid_edge"], bool) and len(f_lr["settings"]["C_grid"]) == 6
+        # predictions are stored and add up to the metrics
+        pr = f_lr["predictions"]
+        assert len(pr["pred"]) == f_lr["n_test"] == len(fold.test_idx)
+        assert np.mean(np.array(pr["pred"]) == np.array(pr["true"])) == pytest.approx(f_lr["accuracy"])
+        # enrolment: ENROL_K recordings per test speaker calibrate and are not scored
+        n_spk = len(fold.test_speakers)
+        assert f_en["n_test"] == len(fold.test_idx) - audit.ENROL_K * n_spk
+        assert not set(f_en["predictions"]["recording_id"]) - set(pr["recording_id"])
+
+
+def test_enrolment_split_keeps_a_recording_to_score():
+    import pandas as pd
+
+    from ser_lib.scaling import enrolment_split
+
+    meta = pd.DataFrame({"recording_id": [f"r{i}" for i in range(9)], "speaker": ["a"] * 6 + ["b"] * 3,
+                         "version": "original"})
+    enrol, scored = enrolment_split(meta, np.arange(9), k=5, seed=0)
+    assert len(enrol) == 5 + 2 and len(scored) == 2 and not set(enrol) & set(scored)
+    with pytest.raises(ValueError, match="k"):
+        enrolment_split(meta, np.arange(9), k=0)

@@ -93,10 +93,11 @@ def faithful_recipe() -> Recipe:
 
 def audit_recipe() -> Recipe:
     """The audit's unit of work: one (corpus, protocol, model, seed[, fold]) evaluated on every fold
-    (:func:`ser_lib.audit.run_job`), results in ``results/audit/<corpus>__<protocol>__<model>__seed<k>.json``."""
-    from ..config import REPO_ROOT
+    (:func:`ser_lib.audit.run_job`), results in ``results/audit-v2/<corpus>__<protocol>__<model>__seed<k>.json``
+    (:data:`ser_lib.audit.DEFAULT_RESULTS_DIR`; the first edition's files are in ``results/audit/``)."""
+    from .. import audit
 
-    return Recipe("audit", _audit_run, _audit_path, REPO_ROOT / "results" / "audit", _audit_legacy)
+    return Recipe("audit", _audit_run, _audit_path, audit.DEFAULT_RESULTS_DIR, _audit_legacy)
 
 
 def paper_reproduction_recipe() -> Recipe:
