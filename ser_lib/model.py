@@ -33,10 +33,10 @@ Initialisation (``init``):
   weights, small uniform biases).
 
 The default is ``'keras'``, because the replica should start where the released model
-starts. A trial on EMO-DB found PyTorch's default initialisation converged much faster with
-lr 1e-5 (39/51/73/90 % test accuracy after epochs 1-4, against 18/23/22/26 % with Keras's
-initialisation); the option exists so that this difference can be shown, and every result file
-records which initialisation it used.
+starts. With lr 1e-5 it learns more slowly in the first epochs than PyTorch's default
+initialisation (the reproduction pages show the learning curve from the results files); the
+option exists so that this difference can be shown, and every result file records which
+initialisation it used.
 """
 from __future__ import annotations
 

@@ -49,9 +49,8 @@ __all__ = ["CORPUS_TITLES", "make_model", "batch_size_for", "default_checkpoint_
 #: The initialisation of the reproduction and why (shown on every reproduction page).
 INIT_NOTE = ("The reproduction starts from the released Keras model's initialisation: glorot-uniform kernels "
              "and zero biases, he-normal in the attention MLP and kernel. With the paper's learning rate of 1e-5 "
-             "this start learns slowly in the first epochs (an earlier trial on EMO-DB: 18/23/22/26 % test "
-             "accuracy after epochs 1-4, against 39/51/73/90 % with PyTorch's default initialisation), so the "
-             "learning curve over the 100 epochs is part of the finding. init='torch' (PyTorch's default layer "
+             "this start learns slowly in the first epochs (the learning curve below shows how slowly, from the "
+             "run's own per-epoch record), so the learning curve over the 100 epochs is part of the finding. init='torch' (PyTorch's default layer "
              "initialisation) is a documented variant; every results file records which one was used.")
 CORPUS_TITLES = {"savee": "SAVEE", "ravdess": "RAVDESS", "cremad": "CREMA-D", "tess": "TESS",
                  "emodb": "EMO-DB", "emovo": "EMOVO", "synthetic": "synthetic"}
