@@ -29,6 +29,8 @@ from .train import predict_proba as _predict_proba
 
 __all__ = ["TrainConfig", "TrainResult", "train", "predict_proba", "predict"]
 
+_PCT_START = 0.2  # share of the one-cycle schedule spent warming up
+
 
 @dataclass
 class TrainConfig:
@@ -123,7 +125,8 @@ def _features(X, name: str) -> np.ndarray:
 
 
 def _check_inputs(model, X_train, y_train, X_val, y_val, cfg: TrainConfig):
-    """Refuse, with :class:`~ser_lib.errors.TrainingDataError` naming the argument, what cannot train."""
+    """Refuse, with :class:`~ser_lib.errors.TrainingDataError` naming the argument, what cannot train.
+    Returns the arrays and the model's number of outputs."""
     for name, lo in (("epochs", 1), ("batch_size", 2), ("eval_batch_size", 1)):
         check_number(getattr(cfg, name), f"TrainConfig.{name}", low=lo, integer=True, error=TrainingDataError,
                      hint="batches of one row are skipped (BatchNorm)" if name == "batch_size" else "")
@@ -137,6 +140,11 @@ def _check_inputs(model, X_train, y_train, X_val, y_val, cfg: TrainConfig):
     y_train = _labels(y_train, len(X_train), "y_train")
     if len(X_train) < 2:
         raise TrainingDataError(f"X_train has {len(X_train)} rows; training needs at least 2")
+    steps = int(cfg.epochs) * math.ceil(len(X_train) / int(cfg.batch_size))
+    if float(_PCT_START * steps) - 1 == 0:  # torch's OneCycleLR divides by zero for exactly this count
+        raise TrainingDataError(f"{cfg.epochs} epoch(s) of {math.ceil(len(X_train) / int(cfg.batch_size))} batches "
+                                f"make {steps} optimiser steps, a count PyTorch's one-cycle schedule cannot run "
+                                f"(its warm-up would last 0 steps): change TrainConfig.epochs or batch_size")
     classes = np.unique(y_train)
     if len(classes) < 2:
         raise TrainingDataError(f"y_train holds a single class ({classes.tolist()}): a classifier needs at "
@@ -163,7 +171,7 @@ def _check_inputs(model, X_train, y_train, X_val, y_val, cfg: TrainConfig):
     if top >= k:
         raise TrainingDataError(f"labels run up to {top} but the model has {k} outputs (classes 0..{k - 1}): "
                                 f"encode the labels with ser_lib.labels, or build the model with n_classes={top + 1}")
-    return X_train, y_train, X_val, y_val
+    return X_train, y_train, X_val, y_val, k
 
 
 def train(model: nn.Module, X_train: np.ndarray, y_train: np.ndarray, X_val: np.ndarray | None = None,
@@ -189,7 +197,7 @@ def train(model: nn.Module, X_train: np.ndarray, y_train: np.ndarray, X_val: np.
     ``batch_size < 2`` (batches of one row are skipped).
     """
     cfg = config or TrainConfig()
-    X_train, y_train, X_val, y_val = _check_inputs(model, X_train, y_train, X_val, y_val, cfg)
+    X_train, y_train, X_val, y_val, n_outputs = _check_inputs(model, X_train, y_train, X_val, y_val, cfg)
     has_val = X_val is not None and y_val is not None and len(X_val) > 0
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
@@ -198,7 +206,9 @@ def train(model: nn.Module, X_train: np.ndarray, y_train: np.ndarray, X_val: np.
         for m in model.modules():
             if hasattr(m, "reset_parameters") and m is not model:
                 m.reset_parameters()
-    n_classes = int(max(y_train.max(), (y_val.max() if has_val else 0))) + 1
+    # one class weight per model output, even when the top classes are absent from these labels
+    # (identical to the labels' count whenever every class is present)
+    n_classes = max(int(max(y_train.max(), (y_val.max() if has_val else 0))) + 1, n_outputs)
     counts = np.bincount(y_train, minlength=n_classes).astype(np.float64)
     weight = None
     if cfg.class_balanced:
@@ -209,7 +219,7 @@ def train(model: nn.Module, X_train: np.ndarray, y_train: np.ndarray, X_val: np.
     steps_per_epoch = math.ceil(len(Xt) / cfg.batch_size)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=cfg.epochs * steps_per_epoch,
-                                                pct_start=0.2)
+                                                pct_start=_PCT_START)
     res = TrainResult()
     best_state, best, since = None, -1.0, 0
     t_all = time.perf_counter()

@@ -50,6 +50,7 @@ __all__ = [
     "MAX_PITCH_STEPS",
     "MAX_NOISE_FACTOR",
     "MIN_SNR_DB",
+    "MAX_SNR_DB",
     "MAX_SR",
 ]
 
@@ -58,8 +59,9 @@ __all__ = [
 MAX_PITCH_STEPS = 24
 #: Largest noise factor of :func:`add_noise_paper` (the released code uses 0.035).
 MAX_NOISE_FACTOR = 100.0
-#: Lowest SNR of :func:`add_noise_snr` in dB (noise a million times the signal's amplitude).
-MIN_SNR_DB = -120.0
+#: SNR range of :func:`add_noise_snr` in dB: from noise a million times the signal's amplitude to
+#: noise far below float precision (``inf`` is accepted too: no noise).
+MIN_SNR_DB, MAX_SNR_DB = -120.0, 300.0
 #: Highest sample rate accepted, in Hz.
 MAX_SR = 384_000
 
@@ -196,13 +198,16 @@ def add_noise_snr(y: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.
     Parameters
     ----------
     y : float array, shape ``(n,)``
-    snr_db : target SNR in dB (a real number >= ``MIN_SNR_DB`` = -120, or ``inf``)
+    snr_db : target SNR in dB (in ``[MIN_SNR_DB, MAX_SNR_DB]`` = [-120, 300], or ``inf``)
     rng : numpy Generator
     """
     check_signal(y)
     _check_rng(rng)
     snr = check_number(snr_db, "snr_db", low=MIN_SNR_DB, allow_inf=True,
-                       hint="dB; +inf returns y unchanged")
+                       hint=f"dB, at most {MAX_SNR_DB:g}; +inf returns y unchanged")
+    if snr != np.inf and snr > MAX_SNR_DB:
+        check_number(snr, "snr_db", low=MIN_SNR_DB, high=MAX_SNR_DB,
+                     hint="beyond, the noise is below float precision: pass inf for no noise")
     if snr == np.inf:
         return y.copy()
     p_y = float(np.mean(y.astype(np.float64) ** 2))

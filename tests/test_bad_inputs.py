@@ -186,6 +186,9 @@ def test_noise_settings_that_would_return_inf_are_refused():
     y = _tone(0.2)
     with pytest.raises(ArgumentError, match="snr_db must be"):
         augment.add_noise_snr(y, -1000.0, rng)
+    with pytest.raises(ArgumentError, match="snr_db must be.*pass inf for no noise"):
+        augment.add_noise_snr(y, 3083.0, rng)  # 10 ** 308.3 would overflow
+    assert np.array_equal(augment.add_noise_snr(y, float("inf"), rng), y)
     with pytest.raises(ArgumentError, match="factor must be"):
         augment.add_noise_paper(y, rng, factor=1e40)
     loud = np.full(1000, 3e38, np.float32)
@@ -273,6 +276,13 @@ def test_audit_train_refuses_settings(change, match):
         audit_train.train(_net(), X, y, config=_cfg(**change))
 
 
+def test_audit_train_refuses_the_one_step_count_torch_cannot_schedule():
+    X, y = _frames(n=10)
+    with pytest.raises(TrainingDataError, match="5 optimiser steps.*TrainConfig.epochs or batch_size"):
+        audit_train.train(_net(), X, y, config=_cfg(batch_size=2))
+    audit_train.train(_net(), X, y, config=_cfg(batch_size=3))
+
+
 def test_audit_train_refuses_bad_labels_and_shapes():
     X, y = _frames()
     with pytest.raises(TrainingDataError, match="single class"):
@@ -309,6 +319,8 @@ def test_audit_train_still_trains():
     res = audit_train.train(_net(), X, y, X[:6], y[:6], config=_cfg(epochs=2))
     assert len(res.history) == 2 and np.isfinite(res.history[-1]["loss"])
     assert res.history[-1]["loss"] > 0  # batches were not all skipped
+    res = audit_train.train(_net(), X, y % 2, config=_cfg())  # the model's class 2 absent from the labels
+    assert np.isfinite(res.history[-1]["loss"])
 
 
 def test_fit_names_labels_beyond_the_model_outputs():
