@@ -46,5 +46,11 @@ queue: $(VENV)/.installed
 audit: $(VENV)/.installed
 	$(PY) scripts/audit_all.py $(AUDIT_ARGS)
 
+# The notebooks in JupyterLab with this project's environment and data root (JupyterLab installed on first use)
+.PHONY: lab
+lab: $(VENV)/.installed
+	@$(PY) -c "import jupyterlab" 2>/dev/null || $(PY) -m pip install --quiet -e ".[lab]"
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
 clean:
 	rm -rf _build ci-out

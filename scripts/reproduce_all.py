@@ -124,7 +124,20 @@ def run_one(corpus: str, minutes: float | None, args) -> dict:
         placeholder.unlink()
         print(f"=== {corpus}: removed the placeholder page {placeholder.name} (a run now exists)", flush=True)
     print(f"=== {corpus} done in {time.perf_counter() - t:.0f} s -> {pages / f'{corpus}.ipynb'}", flush=True)
+    refresh_readme()
     return {"corpus": corpus, "ok": True, "seconds": time.perf_counter() - t}
+
+
+def refresh_readme() -> None:
+    """Rewrite README.md's headline block from the results files (ser_lib.report), so that the README and
+    the results written by this run stay in step (tests/test_report.py checks it)."""
+    try:
+        from ser_lib.report import update_readme
+
+        if update_readme(REPO / "README.md"):
+            print("=== README.md: headline updated from the results files", flush=True)
+    except Exception as exc:  # noqa: BLE001 - never stop a training queue for the README
+        print(f"!!! README.md headline not updated: {type(exc).__name__}: {exc}", flush=True)
 
 
 def epochs_done(corpus: str, args) -> int:
@@ -163,6 +176,7 @@ def render_same_network(args) -> None:
     pages.mkdir(parents=True, exist_ok=True)
     shutil.move(str(tmp), pages / "same_network.ipynb")
     print(f"=== same_network page -> {pages / 'same_network.ipynb'}", flush=True)
+    refresh_readme()
 
 
 def run_faithful(corpus: str, args) -> bool:

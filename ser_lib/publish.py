@@ -1,10 +1,16 @@
-"""Publishing executed notebooks as book pages: no machine paths on a page.
+"""Publishing executed notebooks as book pages: no machine paths on a page, and notebooks that install
+their own package when opened on Colab or Binder.
 
 A page executed by papermill carries the absolute paths of the machine that ran it: in the injected
 parameters cell (``results_path = "/home/.../results/x.json"``), in printed outputs and in the
 papermill metadata. :func:`scrub_paths` rewrites them to what a reader can use: paths inside the
 repository become repository-relative, the data root becomes ``$SER_DATA_ROOT`` and the cache root
 ``$SER_CACHE_DIR``.
+
+:func:`install_cell_source` is the first cell of every notebook: it installs ``ser_lib`` from the
+repository named in ``_config.yml`` (``repository.url``, :func:`repository_url`, which the book's
+launch buttons use too) when the package is missing; :func:`set_install_cells` rewrites that cell in
+notebook files, so that a fork changes its repository in one place (``scripts/set_repository.py``).
 """
 from __future__ import annotations
 
@@ -12,7 +18,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["path_replacements", "scrub_text", "scrub_paths"]
+__all__ = ["path_replacements", "scrub_text", "scrub_paths", "INSTALL_MARKER", "repository_url",
+           "install_cell_source", "set_install_cells"]
+
+#: first line of the install cell (how it is recognised)
+INSTALL_MARKER = "# Colab / Binder: install ser_lib"
 
 
 def path_replacements(repo_roots=(), data_root=None, cache_root=None) -> list[tuple[str, str]]:
@@ -73,4 +83,55 @@ def scrub_paths(path: str | os.PathLike, pairs: list[tuple[str, str]]) -> int:
         changed += before != (cell.source, repr(cell.get("outputs")))
     nb.metadata = _scrub(nb.metadata, pairs)
     nbformat.write(nb, path)
+    return changed
+
+
+def repository_url(config: str | os.PathLike | None = None) -> str:
+    """``repository.url`` of the book's ``_config.yml`` (default: the repository's), without a trailing ``/``."""
+    import yaml
+
+    path = Path(config) if config is not None else Path(__file__).resolve().parent.parent / "_config.yml"
+    url = ((yaml.safe_load(path.read_text()) or {}).get("repository") or {}).get("url")
+    if not url:
+        raise ValueError(f"{path}: no repository.url")
+    return str(url).rstrip("/")
+
+
+def install_cell_source(url: str) -> str:
+    """The first cell of every notebook: install ``ser_lib`` from ``url`` (a git repository) when it is
+    missing (Colab, Binder without the post-build step); nothing happens where it is installed."""
+    return (f"{INSTALL_MARKER} (this book's package) when it is missing; nothing happens where it is installed.\n"
+            "# The repository is _config.yml's repository.url (a fork runs scripts/set_repository.py URL).\n"
+            "try:\n"
+            "    import ser_lib  # noqa: F401\n"
+            "except ImportError:\n"
+            f'    %pip install --quiet "ser_lib @ git+{url}"')
+
+
+def set_install_cells(paths, url: str) -> list[str]:
+    """Make the first cell of each notebook in ``paths`` the install cell for ``url`` (inserted when
+    absent, rewritten when it names another repository; tagged ``remove-cell``, so the book never shows
+    it). Returns the notebooks that changed."""
+    import nbformat
+
+    changed = []
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        src = install_cell_source(url)
+        first = nb.cells[0] if nb.cells else None
+        idx = 0 if first is not None and first.cell_type == "code" and first.source.startswith(INSTALL_MARKER) else None
+        if idx is None and len(nb.cells) > 1 and nb.cells[1].cell_type == "code" \
+                and nb.cells[1].source.startswith(INSTALL_MARKER):
+            idx = 1
+        if idx is not None and nb.cells[idx].source == src:
+            continue
+        cell = nbformat.v4.new_code_cell(src, metadata={"tags": ["remove-cell"]})
+        if idx is None:
+            # after the title cell when the notebook opens with one, so the page keeps its heading first
+            at = 1 if first is not None and first.cell_type == "markdown" and first.source.lstrip().startswith("# ") else 0
+            nb.cells.insert(at, cell)
+        else:
+            nb.cells[idx].source = src
+        nbformat.write(nb, path)
+        changed.append(str(path))
     return changed

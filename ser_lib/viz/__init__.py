@@ -1,7 +1,8 @@
 """Small display helpers shared by the chapters (players next to figures).
 
 Chapter-specific plotting lives in submodules: :mod:`ser_lib.viz.corpora`,
-:mod:`ser_lib.viz.features`, :mod:`ser_lib.viz.model`, :mod:`ser_lib.viz.audit`.
+:mod:`ser_lib.viz.features`, :mod:`ser_lib.viz.model`, :mod:`ser_lib.viz.audit`; every figure follows
+the book's figure standard, :mod:`ser_lib.viz.style` (width, resolution, fonts, palette).
 """
 from __future__ import annotations
 

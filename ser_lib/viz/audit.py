@@ -10,10 +10,14 @@ import re
 import numpy as np
 import pandas as pd
 
+from . import style
+
 __all__ = ["plot_protocol_drop", "plot_leakage", "plot_confusions", "plot_ablation", "plot_references",
-           "MODEL_LABELS", "model_label"]
+           "MODEL_LABELS", "SHORT_LABELS", "model_label", "corpus_label"]
 
 PROTOCOL_ORDER = ("paper", "utterance", "speaker")
+#: the protocols as the figures name them (x axis)
+PROTOCOL_SHORT = {"paper": "paper's\nsplit", "utterance": "recordings\nheld out", "speaker": "speakers\nheld out"}
 MODEL_LABELS = {"efficient": "efficient attention CNN", "compare_svm": "ComParE + linear SVM",
                 "egemaps_svm": "eGeMAPS + RBF SVM", "mfcc_lr": "MFCC stats + log. regression",
                 "efficient_noatt": "no attention", "efficient_channel": "channel attention only",
@@ -21,23 +25,40 @@ MODEL_LABELS = {"efficient": "efficient attention CNN", "compare_svm": "ComParE 
                 "paper_text": "paper text: PaperNet on 20 MFCC channels"}
 
 
-def model_label(model: str) -> str:
-    """Readable name of a model key; ``+spkn`` becomes ", speaker-normalised"."""
+#: shorter names for legends and panel titles
+SHORT_LABELS = {"efficient": "efficient CNN", "compare_svm": "ComParE + SVM", "egemaps_svm": "eGeMAPS + SVM",
+                "mfcc_lr": "MFCC stats + LR", "efficient_noatt": "no attention", "efficient_channel": "channel att. only",
+                "efficient_spatial": "spatial att. only", "efficient_wide": "efficient CNN (wide)",
+                "paper_text": "paper text (20 MFCC channels)", "paper_code": "paper's network"}
+
+
+def model_label(model: str, short: bool = False) -> str:
+    """Readable name of a model key (``compare_svm+spkn`` -> "ComParE + linear SVM, speaker-normalised";
+    ``short``: "ComParE + SVM, spk. norm.")."""
     base, _, suffix = str(model).partition("+")
-    return MODEL_LABELS.get(base, base) + (", speaker-normalised" if suffix == "spkn" else "")
+    names = SHORT_LABELS if short else MODEL_LABELS
+    tail = {"spkn": ", spk. norm." if short else ", speaker-normalised",
+            "enrol": ", enrol." if short else ", enrolment-normalised"}.get(suffix, "")
+    return names.get(base, MODEL_LABELS.get(base, base)) + tail
+
+
+def corpus_label(corpus: str) -> str:
+    """The corpus as the book writes it (``emodb`` -> "EMO-DB")."""
+    from ..reproduce import CORPUS_TITLES
+
+    return CORPUS_TITLES.get(corpus, corpus)
 
 
 def _plt():
-    import matplotlib.pyplot as plt
-
-    return plt
+    return style.pyplot()
 
 
-def _grid(n: int, ncols: int = 4, size=(3.6, 3.0)):
+def _grid(n: int, ncols: int = 2, height: float = 2.6, extra: float = 0.0):
+    """``n`` panels in rows of ``ncols`` across the content width, each ``height`` inches tall."""
     plt = _plt()
     ncols = max(1, min(ncols, n))
     nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size[0] * ncols, size[1] * nrows), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(style.FULL_WIDTH, height * nrows + extra), squeeze=False)
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     return fig, axes.ravel()
@@ -52,7 +73,7 @@ def plot_protocol_drop(df: pd.DataFrame, models=None, value: str = "uar", paper_
     if models is not None:
         d = d[d["model"].isin(models)]
     corpora = list(dict.fromkeys(d["corpus"]))
-    fig, axes = _grid(len(corpora))
+    fig, axes = _grid(len(corpora), height=2.5, extra=0.9)
     for ax, corpus in zip(axes, corpora):
         dc = d[d["corpus"] == corpus]
         for model in dict.fromkeys(dc["model"]):
@@ -60,36 +81,40 @@ def plot_protocol_drop(df: pd.DataFrame, models=None, value: str = "uar", paper_
             prot = [p for p in PROTOCOL_ORDER if p in g.index]
             x = [PROTOCOL_ORDER.index(p) for p in prot]
             ax.errorbar(x, 100 * g.loc[prot, "mean"], yerr=100 * g.loc[prot, "std"].fillna(0), marker="o",
-                        capsize=3, label=model_label(model))
+                        capsize=3, label=model_label(model, short=True))
         if paper_claims and corpus in paper_claims:
             ax.plot([0], [paper_claims[corpus]], marker="*", ms=12, color="k", ls="none",
                     label="paper's claim (accuracy)")
-        ax.set_xticks(range(3), PROTOCOL_ORDER)
+        ax.set_xticks(range(3), [PROTOCOL_SHORT[p] for p in PROTOCOL_ORDER])
+        ax.set_xlim(-0.3, 2.3)
         ax.set_ylim(0, 105)
-        ax.set_title(corpus)
+        ax.set_title(corpus_label(corpus))
         ax.set_ylabel(f"{value.upper() if value == 'uar' else value} (%)")
         ax.grid(alpha=0.3)
     handles, labels = {}, []
     for ax in axes:
         for h, lab in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(lab, h)
-    fig.suptitle("Test score as the split gets honest (mean ± std over folds and seeds)")
-    fig.tight_layout(rect=(0, 0.14 if len(corpora) <= 4 else 0.08, 1, 1))
-    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=3, fontsize=7, frameon=False)
+    fig.suptitle("Test score as the split gets honest\n(mean ± std over folds and seeds)", x=0.01, ha="left")
+    n_leg = len(handles)
+    fig.tight_layout(rect=(0, (0.25 * ((n_leg + 1) // 2) + 0.1) / fig.get_figheight(), 1, 1))
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=2, frameon=False)
     return fig
 
 
 def plot_leakage(leak: pd.DataFrame):
     """Bars: share (%) of test rows with an augmented sibling in training, per corpus and protocol."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(7, 3))
+    fig, ax = plt.subplots(figsize=style.figsize(3.0))
     cols = [p for p in PROTOCOL_ORDER if p in leak.columns]
     leak[cols].plot.bar(ax=ax, rot=0)
     ax.set_ylabel("test rows with a sibling\nin training (%)")
     ax.set_ylim(0, 105)
     ax.set_title("Leakage: the same recording on both sides of the split")
+    ax.set_xticks(range(len(leak.index)), [corpus_label(c) for c in leak.index])
     for c in ax.containers:
-        ax.bar_label(c, fmt="%.0f", fontsize=7)
+        ax.bar_label(c, fmt="%.0f", fontsize=style.MIN_FONT_SIZE)
+    ax.legend(frameon=False, ncol=3, loc="upper right")
     fig.tight_layout()
     return fig
 
@@ -97,7 +122,7 @@ def plot_leakage(leak: pd.DataFrame):
 def plot_confusions(records: list[dict], normalize: bool = True):
     """Confusion matrices (rows: true, normalised per row) of results records, one panel each."""
     plt = _plt()
-    fig, axes = _grid(len(records), ncols=min(4, len(records)), size=(3.4, 3.2))
+    fig, axes = _grid(len(records), ncols=2, height=3.5)
     for ax, rec in zip(axes, records):
         C = np.asarray(rec["metrics"]["confusion"], float)
         labels = rec["metrics"]["labels"]
@@ -106,14 +131,14 @@ def plot_confusions(records: list[dict], normalize: bool = True):
         ax.imshow(C, vmin=0, vmax=1 if normalize else None, cmap="Blues")
         for i in range(C.shape[0]):
             for j in range(C.shape[1]):
-                ax.text(j, i, f"{C[i, j]:.2f}" if normalize else int(C[i, j]), ha="center", va="center",
-                        fontsize=6, color="white" if C[i, j] > 0.6 * C.max() else "black")
-        ax.set_xticks(range(len(labels)), labels, rotation=60, fontsize=7)
-        ax.set_yticks(range(len(labels)), labels, fontsize=7)
+                ax.text(j, i, f"{100 * C[i, j]:.0f}" if normalize else int(C[i, j]), ha="center", va="center",
+                        fontsize=style.MIN_FONT_SIZE, color="white" if C[i, j] > 0.6 * C.max() else "black")
+        ax.set_xticks(range(len(labels)), labels, rotation=60, fontsize=style.MIN_FONT_SIZE)
+        ax.set_yticks(range(len(labels)), labels, fontsize=style.MIN_FONT_SIZE)
         p = rec["params"]
-        ax.set_title(f"{p['corpus']} · {model_label(p['model'])}\nseed {p['seed']}, "
-                     f"UAR {100 * rec['metrics']['uar_mean']:.1f}", fontsize=8)
-        ax.set_xlabel("predicted", fontsize=7)
+        ax.set_title(f"{corpus_label(p['corpus'])} · {model_label(p['model'], short=True)}\nseed {p['seed']}, "
+                     f"UAR {100 * rec['metrics']['uar_mean']:.1f} %", fontsize=style.FONT_SIZE - 1)
+        ax.set_xlabel("predicted", fontsize=style.MIN_FONT_SIZE + 1)
     fig.tight_layout()
     return fig
 
@@ -122,20 +147,21 @@ def plot_ablation(df: pd.DataFrame, protocol: str = "speaker"):
     """Grouped bars: UAR of the ablation variants per corpus (mean ± std over folds and seeds)."""
     plt = _plt()
     d = df[df["protocol"] == protocol].copy()
-    d["variant"] = [model_label(m) + ("" if a else ", no augmentation") for m, a in zip(d["model"], d["augment"])]
+    d["variant"] = [model_label(m, short=True) + ("" if a else ", no aug.") for m, a in zip(d["model"], d["augment"])]
     g = d.groupby(["corpus", "variant"])["uar"].agg(["mean", "std"]).reset_index()
     corpora = list(dict.fromkeys(g["corpus"]))
     variants = list(dict.fromkeys(g["variant"]))
-    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(corpora) * max(1, len(variants)) / 3), 3.4))
+    fig, ax = plt.subplots(figsize=style.figsize(3.4 + 0.22 * len(variants)))
     w = 0.8 / max(1, len(variants))
     for k, v in enumerate(variants):
         gv = g[g["variant"] == v].set_index("corpus").reindex(corpora)
         ax.bar(np.arange(len(corpora)) + k * w, 100 * gv["mean"], w, yerr=100 * gv["std"].fillna(0), capsize=2, label=v)
-    ax.set_xticks(np.arange(len(corpora)) + 0.4 - w / 2, corpora)
+    ax.set_xticks(np.arange(len(corpora)) + 0.4 - w / 2, [corpus_label(c) for c in corpora])
     ax.set_ylabel("UAR (%)")
     ax.set_title(f"Ablations under the {protocol} protocol")
-    ax.legend(fontsize=7, ncol=2)
-    fig.tight_layout()
+    ax.set_ylim(0, 100)
+    fig.tight_layout(rect=(0, (0.25 * ((len(variants) + 1) // 2) + 0.1) / fig.get_figheight(), 1, 1))
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=2, frameon=False)
     return fig
 
 
@@ -151,7 +177,8 @@ def plot_references(ours: pd.DataFrame, references: list[dict]):
     """
     plt = _plt()
     corpora = list(dict.fromkeys(ours["corpus"]))
-    fig, axes = _grid(len(corpora), ncols=min(2, len(corpora)), size=(5.6, 3.6))
+    n_bars = max(1, max(len(ours[ours["corpus"] == c]) + sum(x["corpus"] == c for x in references) for c in corpora))
+    fig, axes = _grid(len(corpora), ncols=1, height=0.5 + 0.34 * n_bars)
     for ax, corpus in zip(axes, corpora):
         o = ours[ours["corpus"] == corpus]
         r = [x for x in references if x["corpus"] == corpus and _num(x["figure"]) is not None]
@@ -159,13 +186,13 @@ def plot_references(ours: pd.DataFrame, references: list[dict]):
         vals = list(o["mean"]) + [_num(x["figure"]) for x in r]
         errs = list(o["std"]) + [0] * len(r)
         bars = ax.barh(range(len(names)), vals, xerr=errs, capsize=2,
-                       color=["tab:blue"] * len(o) + ["white"] * len(r), edgecolor="k")
+                       color=[style.PALETTE[0]] * len(o) + ["white"] * len(r), edgecolor="k")
         for b in bars[len(o):]:
             b.set_hatch("//")
-        ax.set_yticks(range(len(names)), names, fontsize=6)
+        ax.set_yticks(range(len(names)), [n.replace("\n", " ") for n in names], fontsize=style.MIN_FONT_SIZE)
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
         ax.set_xlabel("UAR (%)")
-        ax.set_title(f"{corpus}: ours (filled) vs published (hatched)", fontsize=8)
+        ax.set_title(f"{corpus_label(corpus)}: ours (filled) vs published (hatched)")
     fig.tight_layout()
     return fig

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 
 import numpy as np
 import pandas as pd
 
 from .. import paper
 from ..labels import DISPLAY_ORDER, label_order
+from . import style
 
 __all__ = ["EMOTION_ORDER", "plot_counts", "plot_durations", "plot_example", "example_card", "pick_examples",
            "absent_table"]
@@ -28,22 +28,22 @@ EMOTION_ORDER = DISPLAY_ORDER
 
 
 def _plt():
-    import matplotlib.pyplot as plt
-
-    return plt
+    return style.pyplot()
 
 
 def _order(labels) -> list[str]:
     return label_order(labels, DISPLAY_ORDER)
 
 
-def plot_counts(table: pd.DataFrame, title: str | None = None, ax=None):
-    """Heatmap of the number of files per emotion (rows) and speaker (columns).
+def plot_counts(table: pd.DataFrame, title: str | None = None, ax=None, *, max_columns: int = 12):
+    """Heatmap of the number of files per emotion and speaker, with the counts written in.
 
     Parameters
     ----------
     table : a :func:`ser_lib.corpora.scan` table (needs ``emotion``, ``speaker``; ``gender`` optional)
     title : axes title (default: the corpus name and file count)
+    max_columns : with more speakers than this, speakers are the rows and emotions the columns, so
+        that the labels stay readable at the book's width (RAVDESS: 24 speakers)
 
     Speakers are sorted by gender then id, and labelled ``id (f/m)``. Empty cells (a speaker who
     never produced an emotion) show 0 in red, so gaps in the design are visible.
@@ -60,21 +60,30 @@ def plot_counts(table: pd.DataFrame, title: str | None = None, ax=None):
     counts = pd.crosstab(table["emotion"], table["speaker"]).reindex(index=_order(table["emotion"]),
                                                                       columns=spk["speaker"], fill_value=0)
     counts.columns = [f"{s} ({g})" for s, g in zip(spk["speaker"], spk["g"])]
+    transposed = counts.shape[1] > max_columns
+    if transposed:
+        counts = counts.T
+    nrows, ncols = counts.shape
     if ax is None:
-        width = min(18, 2.5 + 0.45 * counts.shape[1])
-        fig, ax = plt.subplots(figsize=(width, 1.6 + 0.4 * counts.shape[0]))
+        fig, ax = plt.subplots(figsize=style.figsize(0.9 + 0.3 * nrows, 1.9 + 0.62 * ncols))
     else:
         fig = ax.figure
-    annot = counts.shape[1] <= 40
+    annot = counts.size <= 400
     sns.heatmap(counts, annot=annot, fmt="d", cmap="Blues", cbar=False, ax=ax, linewidths=0.5,
-                linecolor="white", annot_kws={"fontsize": 8})
+                linecolor="white", annot_kws={"fontsize": style.MIN_FONT_SIZE + 1})
     for (i, j), v in np.ndenumerate(counts.to_numpy()):
         if v == 0:
             ax.add_patch(plt.Rectangle((j, i), 1, 1, fill=True, color="#f4a6a6", zorder=2))
-    ax.set(xlabel="speaker (gender)", ylabel="emotion",
-           title=title or f"{table['corpus'].iloc[0]}: {len(table)} files")
-    ax.tick_params(axis="x", labelrotation=90, labelsize=8)
+    xlabel, ylabel = ("emotion", "speaker (gender)") if transposed else ("speaker (gender)", "emotion")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title or f"{table['corpus'].iloc[0]}: {len(table)} files")
+    ax.tick_params(axis="x", labelrotation=0 if transposed else 90)
     ax.tick_params(axis="y", labelrotation=0)
+    if transposed:
+        ax.xaxis.tick_top()
+        ax.xaxis.set_label_position("top")
+        ax.tick_params(axis="x", labelrotation=45)
+        for lab in ax.get_xticklabels():
+            lab.set_ha("left")
     fig.tight_layout()
     return fig
 
@@ -93,7 +102,8 @@ def plot_durations(info: pd.DataFrame, offset: float = paper.OFFSET, duration: f
 
     plt = _plt()
     if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 3.2))
+        n_emo = int(info["emotion"].nunique())
+        fig, ax = plt.subplots(figsize=style.figsize(1.3 + 0.32 * n_emo))
     else:
         fig = ax.figure
     order = _order(info["emotion"])
@@ -101,22 +111,22 @@ def plot_durations(info: pd.DataFrame, offset: float = paper.OFFSET, duration: f
     info = info.assign(emotion=info["emotion"].astype(object), duration=info["duration"].astype(float))
     sns.boxplot(data=info, x="duration", y="emotion", order=order, ax=ax, color="#cfe0f3", fliersize=0,
                 width=0.6)
-    sns.stripplot(data=info, x="duration", y="emotion", order=order, ax=ax, size=2, alpha=0.5, color="C0",
-                  jitter=0.25)
+    sns.stripplot(data=info, x="duration", y="emotion", order=order, ax=ax, size=2, alpha=0.5,
+                  color=style.PALETTE[0], jitter=0.25)
     end = offset + duration
     short = float((info["duration"] < end).mean())
-    ax.axvspan(offset, end, color="C1", alpha=0.12, zorder=0)
-    ax.axvline(end, color="C1", lw=1.5, label=f"end of the paper's window ({offset:g} s + {duration:g} s); "
+    ax.axvspan(offset, end, color=style.PALETTE[1], alpha=0.15, zorder=0)
+    ax.axvline(end, color=style.PALETTE[3], lw=1.5, label=f"end of the paper's window ({offset:g} s + {duration:g} s); "
                                                   f"{short:.0%} of files are shorter")
     ax.set(xlabel="duration (s)", ylabel="", xlim=(0, max(end + 0.5, float(info["duration"].quantile(0.995)) * 1.05)),
            title=title or f"{info['corpus'].iloc[0]}: recording lengths")
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.28), fontsize=8, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.3), frameon=False)
     fig.tight_layout()
     return fig
 
 
 def plot_example(y: np.ndarray, sr: int, title: str = "", offset: float = paper.OFFSET,
-                 duration: float = paper.DURATION, ax=None, figsize=(5.0, 1.6)):
+                 duration: float = paper.DURATION, ax=None, figsize=(4.2, 1.3)):
     """Waveform of ``y`` (shape ``(n,)``, ``sr`` Hz) against time, the paper's window shaded."""
     plt = _plt()
     if ax is None:
@@ -124,21 +134,19 @@ def plot_example(y: np.ndarray, sr: int, title: str = "", offset: float = paper.
     else:
         fig = ax.figure
     t = np.arange(len(y)) / sr
-    ax.axvspan(offset, min(offset + duration, max(t[-1], offset)), color="C1", alpha=0.15, lw=0)
-    ax.plot(t, y, lw=0.4, color="C0")
+    ax.axvspan(offset, min(offset + duration, max(t[-1], offset)), color=style.PALETTE[1], alpha=0.2, lw=0)
+    ax.plot(t, y, lw=0.4, color=style.PALETTE[0])
     ax.set(xlim=(0, t[-1]), xlabel="time (s)", yticks=[])
-    ax.set_title(title, fontsize=9, loc="left")
+    ax.set_title(title, fontsize=style.MIN_FONT_SIZE + 1, loc="left")
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     fig.tight_layout()
     return fig
 
 
-def _png(fig, dpi=80) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    _plt().close(fig)
-    return base64.b64encode(buf.getvalue()).decode()
+def _png(fig, colors: int = 32) -> str:
+    """Base64 of a small palette PNG of ``fig`` (a waveform needs few colours), closing it."""
+    return base64.b64encode(style.png_bytes(fig, colors=colors)).decode()
 
 
 def example_card(y: np.ndarray, sr: int, title: str, *, offset: float = paper.OFFSET,
@@ -159,11 +167,11 @@ def example_card(y: np.ndarray, sr: int, title: str, *, offset: float = paper.OF
     else:
         y_play, player_sr = y, sr
     player = audio_player(y_play, player_sr)._repr_html_()
-    return HTML('<div class="ser-example" style="display:flex;align-items:center;gap:10px;flex-wrap:nowrap;'
+    return HTML('<div class="ser-example" style="display:flex;align-items:center;gap:4px 10px;flex-wrap:wrap;'
                 'margin:2px 0">'
                 f'<img src="data:image/png;base64,{img}" alt="waveform: {html.escape(title)}" '
-                'style="flex:1 1 0;min-width:0;max-width:420px;height:auto"/>'
-                f'<div style="flex:0 0 auto">{player}</div></div>')
+                'style="flex:1 1 260px;min-width:0;max-width:420px;height:auto"/>'
+                f'<div style="flex:0 1 auto;max-width:100%">{player}</div></div>')
 
 
 def pick_examples(table: pd.DataFrame, seed: int = 0) -> pd.DataFrame:

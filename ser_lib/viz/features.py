@@ -1,8 +1,9 @@
 """Plots and widgets for the MFCC and augmentation chapters.
 
 Figures are matplotlib (one function per figure, returning the ``Figure``). The widgets are
-ipywidgets: a *live* one that recomputes an augmented clip in the kernel, and a *static* one
-whose variants are precomputed so that it works in the published book without a kernel.
+an ipywidgets *live* one that recomputes an augmented clip in the kernel, and a *static* player
+(plain HTML and a few lines of JavaScript) whose variants are precomputed, so that it works in the
+published book without a kernel and without a widget manager.
 """
 from __future__ import annotations
 
@@ -18,25 +19,26 @@ from .. import features as F
 from .. import paper
 
 from . import encode_audio  # noqa: E402  (shared with audio_player)
+from . import style
+
+W = style.FULL_WIDTH
 
 __all__ = [
     "plot_waveform", "plot_framing", "plot_spectrogram", "plot_filterbank", "plot_matrix",
     "plot_mfcc_comparison", "plot_paper_vector", "plot_kernel_view", "plot_versions",
     "plot_version_differences", "plot_distances",
-    "encode_audio", "variant_image", "render_variant", "live_widget", "static_widget", "snr_label",
+    "encode_audio", "variant_image", "render_variant", "live_widget", "static_player", "snr_label",
 ]
 
 
 def _fig(*args, **kw):
-    import matplotlib.pyplot as plt
-
-    return plt.subplots(*args, **kw)
+    return style.pyplot().subplots(*args, **kw)
 
 
 def plot_waveform(y, sr, ax=None, title=None, color="C0"):
     """Waveform ``y`` (n,) against time in seconds."""
     if ax is None:
-        fig, ax = _fig(figsize=(9, 2.2))
+        fig, ax = _fig(figsize=(W, 2.0))
     t = np.arange(len(y)) / sr
     ax.plot(t, y, lw=0.5, color=color)
     ax.set(xlabel="time (s)", ylabel="amplitude", xlim=(0, t[-1] if len(t) else 1))
@@ -47,7 +49,7 @@ def plot_waveform(y, sr, ax=None, title=None, color="C0"):
 
 def plot_framing(y, sr, n_fft=paper.N_FFT, hop_length=paper.HOP_LENGTH, frame_index=40, window="hann"):
     """Where frames sit on the (centre-padded) signal, and one frame before/after windowing."""
-    fig, axes = _fig(1, 2, figsize=(11, 2.8), gridspec_kw={"width_ratios": [2, 1]})
+    fig, axes = _fig(2, 1, figsize=(W, 4.6))
     pad = n_fft // 2
     yp = np.pad(y, pad)
     t = (np.arange(len(yp)) - pad) / sr
@@ -58,7 +60,7 @@ def plot_framing(y, sr, n_fft=paper.N_FFT, hop_length=paper.HOP_LENGTH, frame_in
     axes[0].axvspan(-pad / sr, 0, color="k", alpha=0.08)
     axes[0].axvspan(len(y) / sr, (len(y) + pad) / sr, color="k", alpha=0.08)
     axes[0].set(xlabel="time (s)", title=f"5 of the {D.n_frames(len(y), n_fft, hop_length)} frames "
-                f"({n_fft} samples, hop {hop_length}); grey = zero padding")
+                f"({n_fft} samples, hop {hop_length}); grey: zero padding")
     fr = D.frame(y, n_fft, hop_length)[:, frame_index]
     w = D.window_function(window, n_fft)
     tt = np.arange(n_fft) / sr * 1000
@@ -66,7 +68,7 @@ def plot_framing(y, sr, n_fft=paper.N_FFT, hop_length=paper.HOP_LENGTH, frame_in
     axes[1].plot(tt, fr * w, lw=0.6, label="× Hann window")
     axes[1].plot(tt, w * np.abs(fr).max(), "k--", lw=0.6, label="window (scaled)")
     axes[1].set(xlabel="ms within frame", title=f"frame {frame_index}")
-    axes[1].legend(fontsize=7, loc="lower right")
+    axes[1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     fig.tight_layout()
     return fig
 
@@ -74,7 +76,7 @@ def plot_framing(y, sr, n_fft=paper.N_FFT, hop_length=paper.HOP_LENGTH, frame_in
 def plot_spectrogram(S_db, sr, hop_length=paper.HOP_LENGTH, ax=None, title=None, y_axis="hz", cbar="dB", **kw):
     """An image of a (n_bins, T) dB matrix; ``y_axis`` 'hz' (linear bins up to sr/2) or 'index'."""
     if ax is None:
-        fig, ax = _fig(figsize=(9, 3))
+        fig, ax = _fig(figsize=(W, 2.8))
     T = S_db.shape[1]
     top = sr / 2 if y_axis == "hz" else S_db.shape[0]
     im = ax.imshow(S_db, origin="lower", aspect="auto", cmap=kw.pop("cmap", "magma"),
@@ -90,7 +92,7 @@ def plot_spectrogram(S_db, sr, hop_length=paper.HOP_LENGTH, ax=None, title=None,
 def plot_matrix(M, sr=paper.SR, hop_length=paper.HOP_LENGTH, ax=None, title=None, ylabel="coefficient", cbar="", **kw):
     """An image of a (rows, T) matrix against time (MFCCs, mel bands)."""
     if ax is None:
-        fig, ax = _fig(figsize=(9, 2.8))
+        fig, ax = _fig(figsize=(W, 2.6))
     T = M.shape[1]
     im = ax.imshow(M, origin="lower", aspect="auto", extent=(0, T * hop_length / sr, -0.5, M.shape[0] - 0.5),
                    cmap=kw.pop("cmap", "coolwarm" if np.nanmin(M) < 0 else "magma"), **kw)
@@ -104,32 +106,34 @@ def plot_matrix(M, sr=paper.SR, hop_length=paper.HOP_LENGTH, ax=None, title=None
 
 def plot_filterbank(fb, sr, n_show=None):
     """Mel filter bank rows (n_mels, n_bins) against frequency, with the mel scale beside it."""
-    fig, axes = _fig(1, 2, figsize=(11, 3), gridspec_kw={"width_ratios": [3, 1]})
+    fig, axes = _fig(1, 2, figsize=(W, 3.0), gridspec_kw={"width_ratios": [2.4, 1]})
     n_fft = 2 * (fb.shape[1] - 1)
     f = D.fft_frequencies(sr, n_fft)
     rows = range(fb.shape[0]) if n_show is None else np.linspace(0, fb.shape[0] - 1, n_show).astype(int)
     for i in rows:
         axes[0].plot(f, fb[i], lw=0.7)
     axes[0].set(xlabel="frequency (Hz)", ylabel="weight (Slaney norm)",
-                title=f"{fb.shape[0]} triangular mel filters over {fb.shape[1]} FFT bins")
+                title=f"{fb.shape[0]} mel filters over {fb.shape[1]} FFT bins")
     hz = np.linspace(0, sr / 2, 400)
     axes[1].plot(hz, D.hz_to_mel(hz), label="Slaney (librosa)")
     axes[1].plot(hz, D.hz_to_mel(hz, htk=True) * D.hz_to_mel(sr / 2) / D.hz_to_mel(sr / 2, htk=True),
                  "--", label="HTK (rescaled)")
     axes[1].set(xlabel="Hz", ylabel="mel", title="mel scale")
-    axes[1].legend(fontsize=7)
+    axes[1].legend(frameon=False)
     fig.tight_layout()
     return fig
 
 
 def plot_mfcc_comparison(ours, ref, sr=paper.SR, hop_length=paper.HOP_LENGTH):
     """Our MFCC, librosa's, and the absolute difference (note its own colour scale)."""
-    fig, axes = _fig(1, 3, figsize=(13, 3))
+    fig, axes = _fig(3, 1, figsize=(W, 6.0), sharex=True)
     vmin, vmax = float(min(ours.min(), ref.min())), float(max(ours.max(), ref.max()))
     plot_matrix(ours, sr, hop_length, axes[0], "ser_lib.dsp.mfcc", vmin=vmin, vmax=vmax, cmap="coolwarm")
     plot_matrix(ref, sr, hop_length, axes[1], "librosa.feature.mfcc", vmin=vmin, vmax=vmax, cmap="coolwarm")
     diff = np.abs(ours.astype(np.float64) - ref)
     plot_matrix(diff, sr, hop_length, axes[2], f"|difference| (max {diff.max():.1e})", cmap="viridis")
+    for a in axes[:2]:
+        a.set_xlabel("")
     fig.tight_layout()
     return fig
 
@@ -137,15 +141,16 @@ def plot_mfcc_comparison(ours, ref, sr=paper.SR, hop_length=paper.HOP_LENGTH):
 def plot_paper_vector(v, layout=None):
     """The flat paper vector with its three blocks shaded, and a zoom into the MFCC block."""
     layout = layout or F.paper_layout(F.paper_n_frames(v.size))
-    fig, axes = _fig(2, 1, figsize=(11, 4.5))
+    fig, axes = _fig(2, 1, figsize=(W, 4.8))
     colors = {"zcr": "C2", "rms": "C1", "mfcc": "C0"}
     for name, sl in layout.blocks.items():
         axes[0].plot(np.arange(sl.start, sl.stop), v[sl], lw=0.5, color=colors[name])
         axes[0].axvspan(sl.start, sl.stop, color=colors[name], alpha=0.08)
         axes[0].text((sl.start + sl.stop) / 2 if name == "mfcc" else sl.start + 2,
-                     np.max(v) * 0.9, f"{name} [{sl.start}, {sl.stop})", fontsize=8, color=colors[name])
+                     np.max(v) * 0.9, f"{name} [{sl.start}, {sl.stop})", fontsize=style.MIN_FONT_SIZE + 1,
+                     color=colors[name])
     axes[0].set(xlabel="index in the flat vector", ylabel="value",
-                title=f"paper vector: {layout.length} values = {layout.n_frames} ZCR + {layout.n_frames} RMS "
+                title=f"paper vector: {layout.length} values = {layout.n_frames} ZCR + {layout.n_frames} RMS\n"
                       f"+ {layout.n_mfcc}×{layout.n_frames} MFCC (frame-major)")
     s = layout.blocks["mfcc"].start
     seg = v[s:s + 4 * layout.n_mfcc]
@@ -153,7 +158,7 @@ def plot_paper_vector(v, layout=None):
     for k in range(5):
         axes[1].axvline(s + k * layout.n_mfcc - 0.5, color="k", lw=0.6)
     axes[1].set(xlabel="index", ylabel="MFCC value",
-                title="zoom: the first 4 frames of the MFCC block (one colour per frame: c0 … c19)")
+                title="zoom: the first 4 frames of the MFCC block\n(one colour per frame: c0 … c19)")
     fig.tight_layout()
     return fig
 
@@ -169,7 +174,7 @@ def plot_kernel_view(layout=None, starts=(30, 2 * paper.N_FRAMES + paper.N_MFCC 
     layout = layout or F.paper_layout(paper.N_FRAMES)
     T, K = layout.n_frames, layout.n_mfcc
     rf = n_layers * (kernel - 1) + 1
-    fig, axes = _fig(1, 2, figsize=(12, 3.4), gridspec_kw={"width_ratios": [1, 2]})
+    fig, axes = _fig(2, 1, figsize=(W, 5.2), gridspec_kw={"height_ratios": [1, 2.2]})
     grid_tr = np.zeros((2, T))
     grid_m = np.zeros((K, 24))
     f0 = 8
@@ -188,8 +193,8 @@ def plot_kernel_view(layout=None, starts=(30, 2 * paper.N_FRAMES + paper.N_MFCC 
     axes[1].imshow(grid_m, aspect="auto", cmap="Blues", vmin=0, vmax=1, origin="lower",
                    extent=(f0 - 0.5, f0 + 23.5, -0.5, K - 0.5))
     axes[1].set(xlabel="frame", ylabel="MFCC coefficient",
-                title=f"MFCC block: a window of {kernel} covers {kernel} coefficients of one frame (or two);"
-                      f"\npale: two stacked layers ({rf} positions)")
+                title=f"MFCC block: a window of {kernel} covers {kernel} coefficients of one frame\n"
+                      f"(or two); pale: two stacked layers ({rf} positions)")
     fig.tight_layout()
     return fig
 
@@ -205,24 +210,31 @@ def _spec_db(y, sr):
 
 
 def plot_versions(clips: dict, sr: int):
-    """One column per version: waveform, spectrogram (dB), MFCC; shared colour scales."""
+    """One row per version: waveform, spectrogram (dB, 0-8 kHz), MFCC; shared colour scales."""
     names = list(clips)
-    fig, axes = _fig(3, len(names), figsize=(3.2 * len(names), 7), squeeze=False)
+    fig, axes = _fig(len(names), 3, figsize=(W, 0.5 + 1.75 * len(names)), squeeze=False, sharex=True)
     specs = {k: _spec_db(v, sr) for k, v in clips.items()}
     mf = {k: _mfcc_img(v, sr) for k, v in clips.items()}
     smin = max(s.max() for s in specs.values()) - 80
     mmin, mmax = min(m.min() for m in mf.values()), max(m.max() for m in mf.values())
     ylim = max(np.abs(v).max() for v in clips.values())
-    for j, k in enumerate(names):
-        plot_waveform(clips[k], sr, axes[0, j], k)
-        axes[0, j].set_ylim(-ylim, ylim)
-        plot_spectrogram(specs[k], sr, ax=axes[1, j], cbar=None, vmin=smin)
-        axes[1, j].set_ylim(0, 8000)
-        plot_matrix(mf[k], sr, ax=axes[2, j], cbar=None, vmin=mmin, vmax=mmax, cmap="coolwarm")
-        if j:
-            for a in axes[:, j]:
-                a.set_ylabel("")
-    fig.tight_layout()
+    for i, k in enumerate(names):
+        plot_waveform(clips[k], sr, axes[i, 0])
+        axes[i, 0].set_ylim(-ylim, ylim)
+        axes[i, 0].set_yticks([])
+        axes[i, 0].set_ylabel(k, fontsize=style.FONT_SIZE, fontweight="bold")
+        plot_spectrogram(specs[k], sr, ax=axes[i, 1], cbar=None, vmin=smin)
+        axes[i, 1].set_ylim(0, 8000)
+        axes[i, 1].set_yticks([0, 4000, 8000], ["0", "4", "8"])
+        axes[i, 1].set_ylabel("kHz")
+        plot_matrix(mf[k], sr, ax=axes[i, 2], cbar=None, vmin=mmin, vmax=mmax, cmap="coolwarm")
+        axes[i, 2].set_ylabel("MFCC")
+        for a in axes[i]:
+            if i < len(names) - 1:
+                a.set_xlabel("")
+    for a, t in zip(axes[0], ("waveform", "spectrogram", "MFCC")):
+        a.set_title(t)
+    fig.tight_layout(h_pad=0.4, w_pad=0.6)
     return fig
 
 
@@ -230,21 +242,24 @@ def plot_version_differences(clips: dict, sr: int, reference: str = "original"):
     """MFCC of each version minus the reference version's MFCC, same colour scale."""
     ref = _mfcc_img(clips[reference], sr)
     others = [k for k in clips if k != reference]
-    fig, axes = _fig(1, len(others), figsize=(4 * len(others), 2.8), squeeze=False)
+    fig, axes = _fig(len(others), 1, figsize=(W, 0.4 + 1.8 * len(others)), squeeze=False, sharex=True)
     diffs = {k: _mfcc_img(clips[k], sr)[:, :ref.shape[1]] - ref[:, :min(ref.shape[1], _mfcc_img(clips[k], sr).shape[1])]
              for k in others}
     lim = max(np.abs(d).max() for d in diffs.values())
-    for ax, k in zip(axes[0], others):
+    for i, (ax, k) in enumerate(zip(axes[:, 0], others)):
         d = diffs[k]
-        plot_matrix(d, sr, ax=ax, title=f"{k} − {reference} (mean |Δ| {np.abs(d).mean():.1f})", cbar=None,
-                    vmin=-lim, vmax=lim, cmap="RdBu_r")
-    fig.tight_layout()
+        im = ax.imshow(d, origin="lower", aspect="auto", cmap="RdBu_r", vmin=-lim, vmax=lim,
+                       extent=(0, d.shape[1] * paper.HOP_LENGTH / sr, -0.5, d.shape[0] - 0.5))
+        ax.set(ylabel="MFCC", title=f"{k} − {reference} (mean |Δ| {np.abs(d).mean():.1f})")
+        if i == len(others) - 1:
+            ax.set_xlabel("time (s)")
+    fig.colorbar(im, ax=axes[:, 0].tolist(), label="Δ MFCC", pad=0.01)
     return fig
 
 
 def plot_distances(df, value="distance", by="comparison", order=None):
     """Distribution of MFCC distances per kind of comparison (box + points)."""
-    fig, ax = _fig(figsize=(9, 3.6))
+    fig, ax = _fig(figsize=(W, 3.2))
     order = order or list(dict.fromkeys(df[by]))
     data = [df.loc[df[by] == o, value].to_numpy() for o in order]
     ax.boxplot(data, vert=False, widths=0.5, showfliers=False)
@@ -263,8 +278,10 @@ def snr_label(snr: float) -> str:
     return "∞ dB" if not np.isfinite(snr) else f"{snr:g} dB"
 
 
-def variant_image(y, sr, title="", *, fmt="jpeg", size=(5.2, 2.6), dpi=72, spec_vmin=None, mfcc_lim=None) -> bytes:
-    """A small image (JPEG or PNG bytes) of a clip's spectrogram (top, 0-8 kHz) and MFCC (bottom).
+def variant_image(y, sr, title="", *, fmt="jpeg", size=(6.4, 3.0), dpi=style.DPI, spec_vmin=None,
+                  mfcc_lim=None) -> bytes:
+    """An image (JPEG or PNG bytes) of a clip's spectrogram (top, 0-8 kHz) and MFCC (bottom), at the
+    book's figure standard (:mod:`ser_lib.viz.style`: 640 x 300 px by default, readable labels).
 
     Uses matplotlib's object API (no pyplot state), so it is safe in loops and fast (~50 ms).
     """
@@ -279,20 +296,20 @@ def variant_image(y, sr, title="", *, fmt="jpeg", size=(5.2, 2.6), dpi=72, spec_
     T = S.shape[1] * paper.HOP_LENGTH / sr
     ax1.imshow(S[:kmax], origin="lower", aspect="auto", cmap="magma", extent=(0, T, 0, 8),
                vmin=spec_vmin if spec_vmin is not None else S.max() - 80)
-    ax1.set_ylabel("kHz", fontsize=7)
+    ax1.set_ylabel("kHz", fontsize=style.FONT_SIZE)
     if title:
-        ax1.set_title(title, fontsize=8)
+        ax1.set_title(title, fontsize=style.FONT_SIZE + 1, loc="left")
     M = _mfcc_img(y, sr)
     lim = mfcc_lim if mfcc_lim is not None else (M.min(), M.max())
     ax2.imshow(M, origin="lower", aspect="auto", cmap="coolwarm", extent=(0, T, -0.5, 19.5), vmin=lim[0], vmax=lim[1])
-    ax2.set_ylabel("MFCC", fontsize=7)
-    ax2.set_xlabel("s", fontsize=7)
+    ax2.set_ylabel("MFCC", fontsize=style.FONT_SIZE)
+    ax2.set_xlabel("time (s)", fontsize=style.FONT_SIZE)
     for a in (ax1, ax2):
-        a.tick_params(labelsize=6)
-    fig.subplots_adjust(left=0.1, right=0.98, top=0.9, bottom=0.13, hspace=0.15)
+        a.tick_params(labelsize=style.FONT_SIZE - 1)
+    fig.subplots_adjust(left=0.09, right=0.985, top=0.9, bottom=0.15, hspace=0.12)
     buf = io.BytesIO()
     if fmt == "jpeg":
-        fig.savefig(buf, format="jpeg", pil_kwargs={"quality": 60, "optimize": True})
+        fig.savefig(buf, format="jpeg", facecolor="white", pil_kwargs={"quality": 55, "optimize": True})
     else:
         fig.savefig(buf, format=fmt)
     return buf.getvalue()
@@ -344,55 +361,79 @@ def live_widget(y, sr, seed=0):
     return W.VBox([W.HBox([pitch, factor]), W.HBox([use_snr, snr]), audio, image, status])
 
 
-def static_widget(y, sr, pitches: Sequence[float] = tuple(range(-4, 5)),
-                  snrs: Sequence[float] = (np.inf, 30, 20, 10, 5, 0), seed=0, *, audio_rate=11025,
-                  image_fmt="jpeg"):
-    """A widget that works without a kernel: every (pitch, SNR) variant is precomputed.
+def static_player(y, sr, pitches: Sequence[float] = (-4, -2, 0, 2, 4),
+                  snrs: Sequence[float] = (np.inf, 20, 10, 0), seed=0, *, audio_rate=11025, image_fmt="webp"):
+    """A player that works without a kernel and without a widget manager: every (pitch, SNR) variant
+    is precomputed, and two range sliders choose which image and sound are shown.
 
-    Outer ``Stack`` over pitch, each child an inner ``Stack`` over SNR; child = (Audio, Image).
-    A pitch ``SelectionSlider`` is ``jslink``-ed (its ``index``) to the outer Stack's
-    ``selected_index`` and an SNR slider to every inner Stack's, so moving a slider in the
-    browser switches the visible variant with no Python running. Returns ``(widget, info)`` where
-    ``info`` has the number of variants and the bytes of audio and images.
+    Plain HTML with a few lines of JavaScript (no ipywidgets, so the published page does not load
+    the 3.6 MB widget manager). The sliders are ``<input type="range">`` (keyboard and touch), one
+    per line on a narrow screen. Images are ``image_fmt`` (``"webp"`` or ``"jpeg"``) at the book's
+    figure width, audio is MP3 at ``audio_rate``. Returns ``(html, info)``: an
+    :class:`IPython.display.HTML` and ``{"variants", "audio_bytes", "image_bytes"}``.
     """
-    import ipywidgets as W
+    import base64
+    import html as _html
+    import json
+    import uuid
 
-    pitches, snrs = list(pitches), list(snrs)
+    from IPython.display import HTML
+    from PIL import Image
+
+    pitches, snrs = [float(p) for p in pitches], [float(s) for s in snrs]
     if not pitches or not snrs:
         raise ValueError("pitches and snrs must be non-empty")
-    specs = {}
-    clips = {}
+    if image_fmt not in ("webp", "jpeg"):
+        raise ValueError(f"image_fmt must be 'webp' or 'jpeg', got {image_fmt!r}")
+    clips, peaks = {}, []
     for p in pitches:
-        zp = A.pitch_shift(y, sr, float(p))
+        zp = A.pitch_shift(y, sr, p)
         for j, s in enumerate(snrs):
             rng = np.random.default_rng([seed, j])
-            clips[p, s] = zp if not np.isfinite(s) else A.add_noise_snr(zp, float(s), rng)
-            specs[p, s] = _spec_db(clips[p, s], sr).max()
-    spec_vmin = max(specs.values()) - 80
+            clips[p, s] = zp if not np.isfinite(s) else A.add_noise_snr(zp, s, rng)
+            peaks.append(_spec_db(clips[p, s], sr).max())
+    spec_vmin = max(peaks) - 80
     ms = [_mfcc_img(z, sr) for z in clips.values()]
     lim = (min(m.min() for m in ms), max(m.max() for m in ms))
+    imgs, auds = [], []
     n_audio = n_img = 0
-    shared = W.Layout()  # one layout model for all children: keeps the stored widget state small
-    outer = []
     for p in pitches:
-        inner = []
+        row_i, row_a = [], []
         for s in snrs:
-            aud = encode_audio(clips[p, s], sr, fmt="mp3", rate=audio_rate)
-            img = variant_image(clips[p, s], sr, f"pitch {p:+g} semitones, SNR {snr_label(s)}", fmt=image_fmt,
+            png = variant_image(clips[p, s], sr, f"pitch {p:+g} semitones, SNR {snr_label(s)}", fmt="png",
                                 spec_vmin=spec_vmin, mfcc_lim=lim)
-            n_audio += len(aud)
-            n_img += len(img)
-            inner.append(W.VBox([W.Audio(value=aud, format="mp3", autoplay=False, loop=False, layout=shared),
-                                 W.Image(value=img, format=image_fmt, layout=shared)], layout=shared))
-        outer.append(W.Stack(inner, selected_index=0, layout=shared))
-    stack = W.Stack(outer, selected_index=pitches.index(0) if 0 in pitches else 0, layout=shared)
-    p_slider = W.SelectionSlider(options=[f"{p:+g} st" for p in pitches], value=f"{pitches[stack.selected_index]:+g} st",
-                                 description="pitch", continuous_update=True)
-    s_slider = W.SelectionSlider(options=[snr_label(s) for s in snrs], value=snr_label(snrs[0]),
-                                 description="SNR", continuous_update=True)
-    W.jslink((p_slider, "index"), (stack, "selected_index"))
-    for inner_stack in outer:
-        W.jslink((s_slider, "index"), (inner_stack, "selected_index"))
-    box = W.VBox([W.HBox([p_slider, s_slider]), stack])
+            buf = io.BytesIO()
+            Image.open(io.BytesIO(png)).convert("RGB").save(buf, format=image_fmt.upper(), quality=60)
+            img, aud = buf.getvalue(), encode_audio(clips[p, s], sr, fmt="mp3", rate=audio_rate)
+            n_img, n_audio = n_img + len(img), n_audio + len(aud)
+            row_i.append(f"data:image/{image_fmt};base64," + base64.b64encode(img).decode())
+            row_a.append("data:audio/mpeg;base64," + base64.b64encode(aud).decode())
+        imgs.append(row_i)
+        auds.append(row_a)
+    i0 = pitches.index(0.0) if 0.0 in pitches else 0
+    data = {"pitch": [f"{p:+g} st" for p in pitches], "snr": [snr_label(s) for s in snrs], "img": imgs, "audio": auds}
+    uid = f"ser-sp-{uuid.uuid4().hex[:8]}"
+    slider = ('<label style="display:flex;align-items:center;gap:.5em;flex:1 1 260px;min-width:0">'
+              '<span style="flex:0 0 3.2em">{name}</span>'
+              '<input type="range" class="ser-sp-{axis}" min="0" max="{n}" step="1" value="{v}" '
+              'aria-label="{name}" style="flex:1 1 auto;min-width:150px;width:100%">'
+              '<output style="flex:0 0 4.2em;text-align:right">{label}</output></label>')
+    controls = (slider.format(name="pitch", axis="pitch", n=len(pitches) - 1, v=i0, label=data["pitch"][i0])
+                + slider.format(name="SNR", axis="snr", n=len(snrs) - 1, v=0, label=data["snr"][0]))
+    script = ("(function(){var root=document.getElementById('%s');if(!root)return;"
+              "var d=JSON.parse(root.querySelector('.ser-sp-data').textContent);"
+              "var p=root.querySelector('.ser-sp-pitch'),s=root.querySelector('.ser-sp-snr');"
+              "var img=root.querySelector('img'),au=root.querySelector('audio'),out=root.querySelectorAll('output');"
+              "function show(){var i=+p.value,j=+s.value;img.src=d.img[i][j];au.src=d.audio[i][j];"
+              "img.alt='spectrogram and MFCC, pitch '+d.pitch[i]+', SNR '+d.snr[j];"
+              "out[0].textContent=d.pitch[i];out[1].textContent=d.snr[j];}"
+              "p.addEventListener('input',show);s.addEventListener('input',show);})();" % uid)
+    page = (f'<div class="ser-static-player" id="{uid}" style="max-width:100%">'
+            f'<div style="display:flex;flex-wrap:wrap;gap:.3em 1.5em;margin-bottom:.4em">{controls}</div>'
+            f'<audio controls preload="none" src="{auds[i0][0]}" style="width:100%;max-width:420px"></audio>'
+            f'<img src="{imgs[i0][0]}" alt="spectrogram and MFCC, pitch {_html.escape(data["pitch"][i0])}, SNR '
+            f'{_html.escape(data["snr"][0])}" style="display:block;width:100%;max-width:640px;height:auto">'
+            f'<script type="application/json" class="ser-sp-data">{json.dumps(data)}</script>'
+            f"<script>{script}</script></div>")
     info = {"variants": len(pitches) * len(snrs), "audio_bytes": n_audio, "image_bytes": n_img}
-    return box, info
+    return HTML(page), info

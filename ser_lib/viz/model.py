@@ -8,14 +8,15 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from . import style
+
 __all__ = ["training_curves", "confusion_heatmap", "paper_comparison", "architecture_diagram",
-           "channel_attention_heatmap", "spatial_on_input", "param_share_bar", "shortfall_banner"]
+           "channel_attention_heatmap", "spatial_on_input", "param_share_bar", "shortfall_banner",
+           "spatial_block_bars", "spatial_range_text"]
 
 
 def _plt():
-    import matplotlib.pyplot as plt
-
-    return plt
+    return style.pyplot()
 
 
 def training_curves(history, *, title: str = "", val_label: str = "test (used as validation data)"):
@@ -25,26 +26,30 @@ def training_curves(history, *, title: str = "", val_label: str = "test (used as
     if not epochs:
         raise ValueError("empty history: nothing to plot")
     ep = [e["epoch"] for e in epochs]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig, axes = plt.subplots(1, 2, figsize=(style.FULL_WIDTH, 3.4))
     marker = "o" if len(ep) < 30 else None
     axes[0].plot(ep, [e["loss"] for e in epochs], marker=marker, label="train")
     if epochs[0].get("val_loss") is not None:
         axes[0].plot(ep, [e["val_loss"] for e in epochs], marker=marker, label=val_label)
-    axes[0].set(xlabel="epoch", ylabel="loss (cross-entropy + L2)", title="loss")
+    axes[0].set(xlabel="epoch", ylabel="cross-entropy + L2", title="loss")
     axes[1].plot(ep, [100 * e["acc"] for e in epochs], marker=marker, label="train accuracy")
     if epochs[0].get("val_acc") is not None:
         axes[1].plot(ep, [100 * e["val_acc"] for e in epochs], marker=marker, label=f"{val_label}: accuracy")
         axes[1].plot(ep, [100 * e["val_uar"] for e in epochs], marker=marker, ls="--",
                      label=f"{val_label}: UAR")
-    axes[1].set(xlabel="epoch", ylabel="%", title="accuracy", ylim=(0, 100))
+    axes[1].set(xlabel="epoch", ylabel="%", title="accuracy and UAR", ylim=(0, 100))
     for a in axes:
-        a.legend(fontsize=8)
         a.grid(alpha=0.3)
         if len(ep) < 15:
             a.set_xticks(ep)
+    handles = {}
+    for a in axes:
+        for h, lab in zip(*a.get_legend_handles_labels()):
+            handles.setdefault(lab, h)
     if title:
-        fig.suptitle(title)
-    fig.tight_layout()
+        fig.suptitle(title, x=0.01, ha="left")
+    fig.tight_layout(rect=(0, 0.16, 1, 1))
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=2, frameon=False)
     return fig
 
 
@@ -61,14 +66,15 @@ def confusion_heatmap(cm, labels: Sequence[str], *, normalize: bool = True, titl
         rows = cm.sum(1, keepdims=True)
         data = np.divide(100 * cm, rows, out=np.zeros_like(cm), where=rows > 0)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(1.0 + 0.75 * len(labels), 0.6 + 0.65 * len(labels)))
+        n = len(labels)
+        fig, ax = plt.subplots(figsize=style.figsize(0.9 + 0.6 * n, 1.6 + 0.72 * n))
     else:
         fig = ax.figure
     annot = np.array([[f"{data[i, j]:.0f}%\n({int(cm[i, j])})" if normalize else f"{int(cm[i, j])}"
                        for j in range(len(labels))] for i in range(len(labels))])
     sns.heatmap(data, annot=annot, fmt="", cmap="Blues", xticklabels=labels, yticklabels=labels, ax=ax,
                 vmin=0, vmax=100 if normalize else None, cbar_kws={"label": "% of true class" if normalize else "rows"},
-                annot_kws={"fontsize": 8})
+                annot_kws={"fontsize": style.MIN_FONT_SIZE + 1})
     ax.set(xlabel="predicted", ylabel="true", title=title or "confusion matrix (test rows)")
     fig.tight_layout()
     return fig
@@ -80,20 +86,20 @@ def paper_comparison(ours: float, paper: float | None, released: float | None, *
     plt = _plt()
     names, vals, colors = [], [], []
     if paper is not None:
-        names.append("paper (abstract)"); vals.append(paper); colors.append("#999999")
+        names.append("paper\n(abstract)"); vals.append(paper); colors.append("#999999")
     if released is not None:
-        names.append("released notebook"); vals.append(released); colors.append("#bbbbbb")
-    lab = "ours: accuracy" + (f"\n({epochs_run} of 100 epochs)" if epochs_run is not None else "")
-    names.append(lab); vals.append(ours); colors.append("#1f77b4")
+        names.append("released\nnotebook"); vals.append(released); colors.append("#bbbbbb")
+    lab = "ours: accuracy" + (f"\n({int(epochs_run)} of 100 epochs)" if epochs_run is not None else "")
+    names.append(lab); vals.append(ours); colors.append(style.PALETTE[0])
     if uar is not None:
-        names.append("ours: UAR"); vals.append(uar); colors.append("#6baed6")
+        names.append("ours: UAR"); vals.append(uar); colors.append(style.PALETTE[5])
     if ax is None:
-        fig, ax = plt.subplots(figsize=(1.6 + 1.5 * len(names), 3.4))
+        fig, ax = plt.subplots(figsize=style.figsize(3.2, 1.6 + 1.4 * len(names)))
     else:
         fig = ax.figure
     bars = ax.bar(names, vals, color=colors)
     for b, v in zip(bars, vals):
-        ax.text(b.get_x() + b.get_width() / 2, v + 1, f"{v:.1f}", ha="center", fontsize=9)
+        ax.text(b.get_x() + b.get_width() / 2, v + 1, f"{v:.1f}", ha="center")
     ax.set(ylim=(0, 105), ylabel="test %", title=f"{corpus}: paper protocol (random row split)")
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
@@ -113,12 +119,12 @@ def param_share_bar(table, ax=None):
     plt = _plt()
     t = table[table["params"] > 0]
     if ax is None:
-        fig, ax = plt.subplots(figsize=(8, 0.35 * len(t) + 1))
+        fig, ax = plt.subplots(figsize=style.figsize(0.32 * len(t) + 1))
     else:
         fig = ax.figure
-    ax.barh(t["layer"], t["params"], color=["#d62728" if s > 0.5 else "#1f77b4" for s in t["share"]])
+    ax.barh(t["layer"], t["params"], color=[style.PALETTE[3] if s > 0.5 else style.PALETTE[0] for s in t["share"]])
     for i, (p, s) in enumerate(zip(t["params"], t["share"])):
-        ax.text(p * 1.1, i, f"{p:,} ({100 * s:.2f} %)", va="center", fontsize=8)
+        ax.text(p * 1.1, i, f"{p:,} ({100 * s:.2f} %)", va="center", fontsize=style.MIN_FONT_SIZE + 1)
     ax.set_xscale("log")
     ax.invert_yaxis()
     ax.set(xlabel="parameters (log scale)", title="where the parameters are")
@@ -138,27 +144,28 @@ def architecture_diagram(table, *, title: str = "PaperNet (released code)"):
         if r["type"] in ("ReLU", "KerasNoOpPool", "Dropout", "KerasDropout", "MaxPool1d"):
             continue
         rows.append(r)
-    fig, ax = plt.subplots(figsize=(7, 0.62 * (len(rows) + 1)))
+    fig, ax = plt.subplots(figsize=style.figsize(0.5 * (len(rows) + 1)))
     colors = {"Conv1d": "#aec7e8", "BatchNorm1d": "#dddddd", "KerasBatchNorm1d": "#dddddd", "ChannelAttention": "#ffbb78",
               "SpatialAttention": "#ffbb78", "Linear": "#98df8a"}
     n = len(rows) + 1
-    ax.text(0.5, n - 0.5, "input  (L, 1)", ha="center", va="center", fontsize=9, weight="bold")
+    ax.text(0.5, n - 0.5, "input  (L, 1)", ha="center", va="center", weight="bold")
     for i, r in enumerate(rows):
         yc = n - 1.5 - i
         c = colors.get(r["type"], "#c5b0d5")
         ax.add_patch(FancyBboxPatch((0.1, yc - 0.32), 0.8, 0.64, boxstyle="round,pad=0.02", fc=c, ec="k", lw=0.6))
-        ax.text(0.13, yc, f"{r['layer']}  [{r['type']}]", va="center", fontsize=8)
-        ax.text(0.87, yc, f"{r['output_shape']}   {int(r['params']):,} p", va="center", ha="right", fontsize=8)
+        ax.text(0.13, yc, f"{r['layer']}  [{r['type']}]", va="center", fontsize=style.MIN_FONT_SIZE + 1)
+        ax.text(0.87, yc, f"{r['output_shape']}   {int(r['params']):,} p", va="center", ha="right",
+                fontsize=style.MIN_FONT_SIZE + 1)
         ax.annotate("", xy=(0.5, yc + 0.34), xytext=(0.5, yc + 0.66), arrowprops={"arrowstyle": "->", "lw": 0.6})
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.2, n)
     ax.axis("off")
-    ax.set_title(title + "  — shapes (length, channels), parameters")
+    ax.set_title(title + ": shapes (length, channels), parameters")
     fig.tight_layout()
     return fig
 
 
-def channel_attention_heatmap(weights, labels_of_rows, label_names: Sequence[str], *, top: int = 40, ax=None):
+def channel_attention_heatmap(weights, labels_of_rows, label_names: Sequence[str], *, top: int = 30, ax=None):
     """Mean channel-attention weight per emotion x filter, for the ``top`` filters whose weight varies
     most between emotions (sorted by the emotion where they peak).
 
@@ -177,14 +184,14 @@ def channel_attention_heatmap(weights, labels_of_rows, label_names: Sequence[str
     peak = means[:, idx].argmax(0)
     order = idx[np.lexsort((-means[peak, idx], peak))]
     if ax is None:
-        fig, ax = plt.subplots(figsize=(min(16, 2 + 0.25 * len(order)), max(2.6, 1.2 + 0.45 * len(present))))
+        fig, ax = plt.subplots(figsize=style.figsize(max(2.6, 1.4 + 0.42 * len(present))))
     else:
         fig = ax.figure
     sns.heatmap(means[:, order], ax=ax, cmap="magma", xticklabels=[str(i) for i in order],
                 yticklabels=[label_names[k] for k in present], cbar_kws={"label": "mean channel weight"})
     ax.set(xlabel=f"filter (the {len(order)} that differ most between emotions)", ylabel="true emotion",
            title="channel attention: which filters each emotion turns up")
-    ax.tick_params(axis="x", labelsize=7)
+    ax.tick_params(axis="x", labelsize=style.MIN_FONT_SIZE, labelrotation=90)
     ax.tick_params(axis="y", labelrotation=0)
     fig.tight_layout()
     return fig, order
@@ -204,23 +211,23 @@ def spatial_on_input(spatial, input_length: int, layout=None, *, offset: int = 6
     full = np.full(input_length, np.nan)
     full[offset:offset + s.size] = s
     if layout is None or layout.length > input_length:
-        fig, ax = plt.subplots(figsize=(10, 2.6))
+        fig, ax = plt.subplots(figsize=style.figsize(2.6))
         ax.plot(full, lw=0.7)
         ax.set(xlabel="input position", ylabel="spatial weight", title=title or "spatial attention")
         fig.tight_layout()
         return fig
     T, K = layout.n_frames, layout.n_mfcc
     b = layout.blocks
-    fig, axes = plt.subplots(3, 1, figsize=(10, 6.5), gridspec_kw={"height_ratios": [1, 1, 2.2]})
+    fig, axes = plt.subplots(3, 1, figsize=style.figsize(6.4), gridspec_kw={"height_ratios": [1, 1, 2.2]})
     axes[0].plot(full[b["zcr"]], label="ZCR block", color="C0")
     axes[0].plot(full[b["rms"]], label="RMS block", color="C1")
     axes[0].set(ylabel="spatial weight", title=title or "spatial attention laid back on the input")
-    axes[0].legend(fontsize=8)
+    axes[0].legend(frameon=False)
     if x is not None:
         xv = np.asarray(x, dtype=float)
         axes[1].plot(xv[b["zcr"]], color="C0", lw=0.8, label="ZCR (scaled)")
         axes[1].plot(xv[b["rms"]], color="C1", lw=0.8, label="RMS (scaled)")
-        axes[1].legend(fontsize=8)
+        axes[1].legend(frameon=False)
     axes[1].set(ylabel="input (scaled)", xlabel="frame")
     img = full[b["mfcc"]].reshape(T, K).T
     im = axes[2].imshow(img, aspect="auto", origin="lower", cmap="viridis", interpolation="nearest")
@@ -228,6 +235,52 @@ def spatial_on_input(spatial, input_length: int, layout=None, *, offset: int = 6
     fig.colorbar(im, ax=axes[2], label="spatial weight")
     if input_length > layout.length:
         axes[2].text(0.99, 1.02, f"{input_length - layout.length} padded positions not shown",
-                     transform=axes[2].transAxes, ha="right", fontsize=8)
+                     transform=axes[2].transAxes, ha="right", fontsize=style.MIN_FONT_SIZE + 1)
+    fig.tight_layout()
+    return fig
+
+
+def spatial_range_text(spatial, *, uniform_within: float = 0.1) -> str:
+    """A sentence with the range of spatial-attention weights (sigmoid outputs, any shape), and whether
+    they are nearly uniform: the middle 90 % of them within an interval of ``uniform_within``."""
+    w = np.asarray(spatial, dtype=float)
+    w = w[np.isfinite(w)]
+    if w.size == 0:
+        return "No spatial-attention weight to describe."
+    lo, hi, med = float(w.min()), float(w.max()), float(np.median(w))
+    q05, q95 = (float(q) for q in np.quantile(w, [0.05, 0.95]))
+    text = (f"The spatial weights of the {w.size:,} test positions lie between {lo:.3f} and {hi:.3f}, "
+            f"90 % of them between {q05:.3f} and {q95:.3f} (median {med:.3f})")
+    if q95 - q05 <= uniform_within:
+        return text + (": nearly uniform. Almost every position is multiplied by about the same factor, so in this "
+                       "model the spatial attention barely changes which parts of the input the network reads.")
+    return text + "."
+
+
+def spatial_block_bars(block_means, ax=None):
+    """Mean spatial weight per block of the input (columns, e.g. zcr/rms/mfcc) and emotion (rows of
+    ``block_means``, a DataFrame), as points on a y-axis zoomed to the data, which the title says:
+    bars from 0 would hide the small differences between nearly uniform weights (and bars that do not
+    start at 0 would exaggerate them)."""
+    plt = _plt()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=style.figsize(3.2))
+    else:
+        fig = ax.figure
+    vals = block_means.to_numpy(dtype=float)
+    lo, hi = float(np.nanmin(vals)), float(np.nanmax(vals))
+    pad = max(0.15 * (hi - lo), 0.002)
+    k = block_means.shape[1]
+    x = np.arange(len(block_means))
+    for j, (col, marker) in enumerate(zip(block_means.columns, "os^Dv")):
+        ax.plot(x + (j - (k - 1) / 2) * 0.18, block_means[col], marker=marker, ls="none", ms=7,
+                color=style.PALETTE[j], label=str(col))
+    ax.set_xticks(x, [str(i) for i in block_means.index])
+    ax.set_xlim(-0.6, len(block_means) - 0.4)
+    ax.set_ylim(lo - pad, hi + pad)
+    ax.grid(axis="y", alpha=0.3)
+    ax.set(ylabel="mean spatial weight", xlabel="true emotion",
+           title=f"spatial attention per block of the input\n(zoomed: every mean lies in {lo:.3f}–{hi:.3f})")
+    ax.legend(frameon=False, ncol=k, loc="lower left", bbox_to_anchor=(0, 1.12))
     fig.tight_layout()
     return fig

@@ -1,0 +1,498 @@
+"""The book's headline, read from the results files: the paper's split against held-out recordings
+and held-out speakers, per corpus, with the model behind every number.
+
+Three kinds of results files feed it, each written by a run the repository can repeat:
+
+- ``results/reproduce/<corpus>.json`` -- the paper's protocol with the paper's network (our replica of
+  the released code, :mod:`ser_lib.reproduce`), with the number of epochs it has run so far;
+- ``results/audit-v2/*.json`` (the audit's second edition, when it has run; else ``results/audit/``, the
+  first) -- the audit (:mod:`ser_lib.audit`): a different, much smaller model (the efficient attention
+  CNN) and classical baselines under the three splits, over folds and seeds;
+- ``results/faithful/*.json`` (when present) -- the paper's network under the honest splits
+  (:mod:`ser_lib.experiments.faithful`).
+
+:func:`load` reads them; :func:`headline` makes one long table (corpus x split x model, UAR in %);
+:func:`corpus_table`, :func:`headline_html` and :func:`plot_headline` show it; :func:`status` says,
+for each of the six corpora, whether its audio is here, how far its reproduction got and whether it
+was audited; :func:`run_sentences` and :func:`interpretation` write the sentences that state what was
+run, so that no such sentence is typed by hand; :func:`readme_section` is the README's copy
+(``python -m ser_lib.report --readme README.md`` rewrites it, ``--check`` only compares).
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import paper
+from .config import REPO_ROOT
+
+__all__ = ["PROTOCOLS", "SPLIT_NAMES", "HEADLINE_MODELS", "MODEL_NAMES", "Results", "load", "headline",
+           "corpus_table", "headline_html", "plot_headline", "status", "run_sentences", "interpretation",
+           "readme_section", "update_readme", "corpus_title"]
+
+PROTOCOLS = ("paper", "utterance", "speaker")
+SPLIT_NAMES = {"paper": "paper's split", "utterance": "recordings held out", "speaker": "speakers held out"}
+#: the models of the headline, in column order: the paper's network, the audit's CNN, the best baseline.
+#: Each role takes the first of its keys that the audit ran (second edition: inductive models; first
+#: edition: speaker-normalised ones).
+HEADLINE_MODELS = ("paper_code", "efficient", "efficient+spkn", "compare_svm", "compare_svm+spkn")
+ROLES = {"paper_code": ("paper_code",), "cnn": ("efficient", "efficient+spkn"),
+         "baseline": ("compare_svm", "compare_svm+spkn")}
+MODEL_NAMES = {"paper_code": "paper's network (replica)", "efficient": "audit's efficient CNN",
+               "efficient+spkn": "audit's efficient CNN, per-speaker norm.", "compare_svm": "ComParE + linear SVM",
+               "compare_svm+spkn": "ComParE + SVM, per-speaker norm."}
+_CNN = ("a small attention CNN built from the paper's ingredients (about 50 k parameters), not the paper's "
+        "network")
+_SVM = "openSMILE ComParE 2016 functionals with a linear SVM"
+_SPKN = ("; every feature standardised with its speaker's own recordings (for a held-out speaker, their unlabeled "
+         "test audio)")
+MODEL_NOTES = {"paper_code": "our replica of the released Keras network (about 39 M parameters)",
+               "efficient": _CNN, "efficient+spkn": _CNN + _SPKN, "compare_svm": _SVM,
+               "compare_svm+spkn": _SVM + _SPKN}
+#: a model trained on original recordings only is tested on the paper's split mostly with augmented copies it
+#: never saw: that score says little and is left to the audit page
+_ORIGINALS_ONLY = "original versions only"
+_TITLES = {"savee": "SAVEE", "ravdess": "RAVDESS", "cremad": "CREMA-D", "tess": "TESS", "emodb": "EMO-DB",
+           "emovo": "EMOVO", "synthetic": "synthetic"}
+#: where each kind of number is shown in the book (relative to the book's root folder)
+PAGES = {"reproduce": "reproductions/{corpus}", "audit": "audit/audit", "faithful": "audit/same_network"}
+
+
+def corpus_title(corpus: str) -> str:
+    """``emodb`` -> ``EMO-DB``."""
+    return _TITLES.get(corpus, corpus)
+
+
+@dataclass
+class Results:
+    """Every results file behind the headline (see :func:`load`)."""
+
+    reproduce: dict = field(default_factory=dict)   # corpus -> record of results/reproduce
+    audit_dir: str = "audit"                        # the audit folder read: audit-v2 when present
+    audit: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per fold (ser_lib.audit.collect)
+    audit_data: dict = field(default_factory=dict)  # corpus -> the audit's data description
+    audit_epochs: dict = field(default_factory=dict)  # corpus -> epochs of the audit's neural models
+    audit_params: dict = field(default_factory=dict)  # corpus -> parameters of the efficient CNN
+    faithful: list = field(default_factory=list)    # records of results/faithful
+    root: Path = REPO_ROOT / "results"
+
+    @property
+    def empty(self) -> bool:
+        return not self.reproduce and self.audit.empty and not self.faithful
+
+
+def _read(folder: Path) -> list[tuple[Path, dict]]:
+    out = []
+    for p in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            out.append((p, json.loads(p.read_text())))
+        except (OSError, json.JSONDecodeError):  # a file being written: skip it, the next build reads it
+            continue
+    return out
+
+
+def load(results_root: str | Path | None = None) -> Results:
+    """Read ``<results_root>/{reproduce,audit,faithful}/*.json`` (default: the repository's ``results/``).
+
+    Reproduction runs on a subsample (``max_files``) or on the synthetic corpus are left out: they are
+    smoke tests, not results. A folder that does not exist gives an empty part.
+    """
+    root = Path(results_root) if results_root is not None else REPO_ROOT / "results"
+    res = Results(root=root)
+    for _, rec in _read(root / "reproduce"):
+        par = rec.get("params", {})
+        if par.get("protocol", "paper") == "paper" and not par.get("max_files") and par.get("corpus") != "synthetic":
+            res.reproduce[par["corpus"]] = rec
+    rows = []
+    v2 = _read(root / "audit-v2")
+    res.audit_dir = "audit-v2" if v2 else "audit"
+    for p, rec in v2 or _read(root / "audit"):
+        par = rec.get("params", {})
+        corpus = par.get("corpus")
+        if corpus in (None, "synthetic"):
+            continue
+        res.audit_data.setdefault(corpus, rec.get("data", {}))
+        if str(par.get("model", "")).startswith("efficient") and par.get("epochs"):
+            res.audit_epochs.setdefault(corpus, int(par["epochs"]))
+            res.audit_params.setdefault(corpus, (rec.get("cost") or {}).get("params"))
+        for f in rec.get("metrics", {}).get("folds", []):
+            rows.append({"corpus": corpus, "protocol": par["protocol"], "model": par["model"], "seed": par.get("seed"),
+                         "augment": par.get("augment", True), "fold": f["fold"], "uar": f["uar"],
+                         "accuracy": f["accuracy"], "originals_only": par.get("baseline_training_rows") == _ORIGINALS_ONLY,
+                         "file": p.name})
+    res.audit = pd.DataFrame(rows, columns=["corpus", "protocol", "model", "seed", "augment", "fold", "uar",
+                                            "accuracy", "originals_only", "file"])
+    for _, rec in _read(root / "faithful"):
+        par = rec.get("params", {})
+        if par.get("model") == "paper_code" and not par.get("max_files") and par.get("corpus") != "synthetic":
+            res.faithful.append(rec)
+    return res
+
+
+def _mean_std(values) -> tuple[float, float | None, int]:
+    v = np.asarray(list(values), float)
+    return float(v.mean()), (float(v.std(ddof=1)) if v.size > 1 else None), int(v.size)
+
+
+def _choose_models(g: pd.DataFrame) -> list[str]:
+    """For one corpus's audit rows: the CNN run on the most splits (ties: the order of ``ROLES``), and the
+    baseline run on the most splits, with the CNN's normalisation when there is a choice."""
+    cover = g.groupby("model")["protocol"].nunique()
+    best = lambda keys: sorted((k for k in keys if k in cover), key=lambda k: (-cover[k], keys.index(k)))  # noqa: E731
+    cnn = best(ROLES["cnn"])
+    base = best(ROLES["baseline"])
+    if cnn and base:
+        same = [k for k in base if k.partition("+")[2] == cnn[0].partition("+")[2] and cover[k] == cover[base[0]]]
+        base = same or base
+    return cnn[:1] + base[:1]
+
+
+def headline(res: Results, models=HEADLINE_MODELS) -> pd.DataFrame:
+    """One row per (corpus, split, model) with a result: UAR in % (mean, std over folds and seeds).
+
+    Columns: corpus, protocol, model, uar, uar_std, n (folds x seeds), epochs (of that run), epochs_of
+    (the paper's 100 for the reproduction), classes, recordings, source (``reproduce``, ``audit`` or
+    ``faithful``). The paper's network on the paper's split is one run (no std).
+    """
+    rows = []
+    if "paper_code" in models:
+        for corpus, rec in res.reproduce.items():
+            d, m = rec.get("data", {}), rec["metrics"]
+            rows.append({"corpus": corpus, "protocol": "paper", "model": "paper_code", "uar": 100 * m["uar"],
+                         "uar_std": None, "n": 1, "epochs": int(rec.get("epochs_run") or 0),
+                         "epochs_of": int(rec.get("epochs_paper") or paper.EPOCHS),
+                         "classes": len(m.get("labels") or d.get("emotions") or []),
+                         "recordings": d.get("n_files"), "source": "reproduce"})
+        for rec in res.faithful:
+            par, m = rec["params"], rec["metrics"]
+            folds = m.get("folds") or []
+            mean, std, n = _mean_std(f["last"]["uar"] for f in folds) if folds else (100 * m["last_uar_mean"], None, 1)
+            if folds:
+                mean, std = 100 * mean, (None if std is None else 100 * std)
+            rows.append({"corpus": par["corpus"], "protocol": par["protocol"], "model": "paper_code", "uar": mean,
+                         "uar_std": std, "n": n, "epochs": int(par.get("epochs") or 0), "epochs_of": None,
+                         "classes": len(par.get("labels") or []), "recordings": rec.get("data", {}).get("n_files"),
+                         "source": "faithful"})
+    d = res.audit
+    if not d.empty:
+        d = d[d["augment"] & d["model"].isin([m for m in models if m != "paper_code"])]
+        d = d[~((d["protocol"] == "paper") & d["originals_only"].astype(bool))]
+        keep = []
+        for corpus, g in d.groupby("corpus", sort=False):
+            keep += [(corpus, m) for m in _choose_models(g)]
+        d = d[[(c, m) in set(keep) for c, m in zip(d["corpus"], d["model"])]]
+        for (corpus, protocol, model), g in d.groupby(["corpus", "protocol", "model"], sort=False):
+            mean, std, n = _mean_std(100 * g["uar"])
+            data = res.audit_data.get(corpus, {})
+            rows.append({"corpus": corpus, "protocol": protocol, "model": model, "uar": mean, "uar_std": std, "n": n,
+                         "epochs": res.audit_epochs.get(corpus) if model.startswith("efficient") else None,
+                         "epochs_of": None, "classes": len(data.get("labels") or []),
+                         "recordings": data.get("n_recordings"), "source": "audit"})
+    out = pd.DataFrame(rows, columns=["corpus", "protocol", "model", "uar", "uar_std", "n", "epochs", "epochs_of",
+                                      "classes", "recordings", "source"])
+    order = {c: i for i, c in enumerate(paper.FIGURES)}
+    return out.sort_values(["corpus", "protocol", "model"], key=lambda s: s.map(
+        order if s.name == "corpus" else {p: i for i, p in enumerate(PROTOCOLS)} if s.name == "protocol"
+        else {m: i for i, m in enumerate(models)})).reset_index(drop=True)
+
+
+def _cell(r) -> str:
+    text = f"{r.uar:.1f}" + ("" if r.uar_std is None or pd.isna(r.uar_std) else f" ± {r.uar_std:.1f}")
+    if r.model == "paper_code" and r.epochs and not pd.isna(r.epochs):
+        text += f" ({int(r.epochs)} of {int(r.epochs_of)} ep.)" if not pd.isna(r.epochs_of) else f" ({int(r.epochs)} ep.)"
+    return text
+
+
+def corpus_table(h: pd.DataFrame, corpus: str, models=HEADLINE_MODELS) -> pd.DataFrame:
+    """The small table of one corpus: one row per split, one column per model, cells ``"mean ± std"``
+    (UAR %), ``"–"`` where that model was not run on that split."""
+    g = h[h["corpus"] == corpus]
+    cols = [m for m in models if m in set(g["model"]) or m == "paper_code"]  # the paper's network: "–" if not run
+    tab = pd.DataFrame("–", index=[SPLIT_NAMES[p] for p in PROTOCOLS], columns=[MODEL_NAMES.get(m, m) for m in cols])
+    for r in g.itertuples():
+        if r.model in cols:
+            tab.loc[SPLIT_NAMES[r.protocol], MODEL_NAMES.get(r.model, r.model)] = _cell(r)
+    tab.index.name = "UAR (%)"
+    return tab
+
+
+def _links(corpus: str, h: pd.DataFrame, base: str, suffix: str) -> list[str]:
+    g = h[h["corpus"] == corpus]
+    out = []
+    if "reproduce" in set(g["source"]):
+        out.append((f"{base}{PAGES['reproduce'].format(corpus=corpus)}{suffix}", "reproduction page"))
+    if "faithful" in set(g["source"]):
+        out.append((f"{base}{PAGES['faithful']}{suffix}", "same network, three splits"))
+    if "audit" in set(g["source"]):
+        out.append((f"{base}{PAGES['audit']}{suffix}#the-headline-table", "audit"))
+    return out
+
+
+def _data_note(corpus: str, h: pd.DataFrame) -> str:
+    """A note when the runs of one corpus used different data (e.g. an earlier, partial copy)."""
+    g = h[h["corpus"] == corpus].drop_duplicates("source")
+    kinds = {(int(r.recordings or 0), int(r.classes or 0)) for r in g.itertuples()}
+    if len(kinds) <= 1:
+        return ""
+    parts = [f"{'the reproduction' if r.source == 'reproduce' else 'the ' + r.source} used {int(r.recordings or 0)} "
+             f"recordings and {int(r.classes or 0)} emotions" for r in g.itertuples()]
+    return "not the same data: " + "; ".join(parts) + "."
+
+
+def headline_html(h: pd.DataFrame, *, base: str = "", suffix: str = ".html") -> str:
+    """One card per corpus (title, :func:`corpus_table`, a data note, links to the pages behind the
+    numbers) in a grid that puts two cards side by side on a wide screen and one on a phone."""
+    cards = []
+    for corpus in dict.fromkeys(h["corpus"]):
+        tab = corpus_table(h, corpus).to_html(classes="ser-headline-table", border=0, escape=True)
+        note = _data_note(corpus, h)
+        links = " · ".join(f'<a href="{html.escape(u)}">{html.escape(t)}</a>' for u, t in _links(corpus, h, base, suffix))
+        cards.append(f'<div class="ser-card"><p class="ser-card-title"><b>{corpus_title(corpus)}</b></p>{tab}'
+                     + (f'<p class="ser-card-note">{html.escape(note)}</p>' if note else "")
+                     + f'<p class="ser-card-links">{links}</p></div>')
+    return ('<div class="ser-cards" style="display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,330px),1fr));'
+            'gap:0.8em">' + "".join(cards) + "</div>")
+
+
+def plot_headline(h: pd.DataFrame, claims: dict | None = None):
+    """One panel per corpus: UAR (%) on the paper's split, with recordings held out and with speakers
+    held out, for each model of ``h`` (mean ± std), with the paper's claimed accuracy as a star."""
+    from .viz import style
+
+    plt = style.pyplot()
+    claims = paper.CLAIMED_ACCURACY if claims is None else claims
+    corpora = list(dict.fromkeys(h["corpus"]))
+    ncols = 2 if len(corpora) > 1 else 1
+    nrows = int(np.ceil(len(corpora) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(style.FULL_WIDTH, 2.3 * nrows + 0.9), squeeze=False,
+                             sharey=True)
+    role_of = {m: r for r, keys in ROLES.items() for m in keys}
+    looks = {"paper_code": ("s", 0), "cnn": ("o", 1), "baseline": ("^", 2)}
+    for ax, corpus in zip(axes.ravel(), corpora):
+        g = h[h["corpus"] == corpus]
+        for model in (m for m in HEADLINE_MODELS if m in set(g["model"])):
+            marker, k = looks.get(role_of.get(model, "cnn"), ("o", 3))
+            gm = g[g["model"] == model].set_index("protocol")
+            gm = gm.reindex([p for p in PROTOCOLS if p in gm.index])
+            x = [PROTOCOLS.index(p) + (0.12 if model == "paper_code" else 0) for p in gm.index]
+            ax.errorbar(x, gm["uar"], yerr=gm["uar_std"].astype(float).fillna(0), marker=marker,
+                        ms=6, capsize=3, color=style.PALETTE[k], label=MODEL_NAMES.get(model, model),
+                        ls="-" if len(x) > 1 else "none")
+            if model == "paper_code":
+                for xi, r in zip(x, gm.itertuples()):
+                    if r.epochs and not pd.isna(r.epochs):
+                        ax.annotate(f"{int(r.epochs)} ep.", (xi, r.uar), xytext=(6, -3), textcoords="offset points",
+                                    fontsize=style.MIN_FONT_SIZE, color=style.PALETTE[k], va="top")
+        if corpus in claims:
+            ax.plot([-0.12], [claims[corpus]], marker="*", ms=12, color="k", ls="none",
+                    label="paper's claim (accuracy)")
+        ax.set_xticks(range(3), ["paper's\nsplit", "recordings\nheld out", "speakers\nheld out"])
+        ax.set_xlim(-0.35, 2.35)
+        ax.set_ylim(0, 105)
+        ax.set_title(corpus_title(corpus))
+        ax.grid(axis="y", alpha=0.3)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("UAR (%)")
+    for ax in axes.ravel()[len(corpora):]:
+        ax.set_visible(False)
+    handles = {}
+    for ax in axes.ravel():
+        for hd, lab in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(lab, hd)
+    fig.tight_layout(rect=(0, 0.75 / fig.get_figheight(), 1, 1))
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=2, frameon=False)
+    return fig
+
+
+def status(res: Results, data_root=None, *, base: str = "", suffix: str = ".html", here: bool = True) -> pd.DataFrame:
+    """The six corpora of the paper: audio found here (``here``), reproduction, audit, each with why not.
+
+    A corpus with no run says why: no audio here, or not run yet. ``base``/``suffix`` build the links
+    (HTML ``<a>`` in the cells) to the reproduction pages.
+    """
+    present = {}
+    if here:
+        from . import corpora as C
+
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for name in C.available(data_root):
+                try:
+                    present[name] = len(C.scan(name, data_root))
+                except Exception:  # noqa: BLE001 - a broken copy is "found" but unreadable
+                    present[name] = 0
+    h_audit = res.audit
+    pages = REPO_ROOT / "book" / "reproductions"
+    rows = []
+    for corpus in paper.FIGURES:
+        title = corpus_title(corpus)
+        rec = res.reproduce.get(corpus)
+        sources = [ext for ext in (".ipynb", ".md") if (pages / f"{corpus}{ext}").exists()]
+        has_page = bool(sources)
+        ext = suffix if suffix == ".html" or not sources else sources[0]
+        page = f"{base}{PAGES['reproduce'].format(corpus=corpus)}{ext}"
+        if rec is not None:
+            rep = (f'<a href="{page}">{int(rec.get("epochs_run") or 0)} of {int(rec.get("epochs_paper") or paper.EPOCHS)} '
+                   f'epochs</a> ({rec.get("data", {}).get("n_files")} files)')
+        elif (here and corpus not in present) or (not here and has_page):
+            rep = ("not run: no audio here" if here else "not run") + (f' (<a href="{page}">why</a>)' if has_page else "")
+        else:
+            rep = "not run yet" if here else "no results yet"
+        a = h_audit[h_audit["corpus"] == corpus] if not h_audit.empty else h_audit
+        if len(a):
+            d = res.audit_data.get(corpus, {})
+            per_model = a[a["augment"]].groupby("model")["protocol"].nunique()
+            aud = (f"{a['protocol'].nunique()} splits, {int((per_model == a['protocol'].nunique()).sum())} models, "
+                   f"{a['seed'].nunique()} seeds ({d.get('n_recordings')} files, {len(d.get('labels') or [])} emotions)")
+        else:
+            aud = ("not run: no audio here" if corpus not in present else "not run yet") if here else "no results yet"
+        row = {"corpus": title}
+        if here:
+            row["audio here"] = f"yes, {present[corpus]} files" if corpus in present else "no"
+        row.update({"paper's split, paper's network": rep, "audit (3 splits)": aud})
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("corpus")
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def run_sentences(res: Results, data_root=None, *, here: bool = True) -> list[str]:
+    """The sentences that say what was run, generated from the results files (and, with ``here``, from
+    the corpora found under the data root)."""
+    out = []
+    if here:
+        from . import corpora as C
+
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            found = C.available(data_root)
+        missing = [corpus_title(c) for c in paper.FIGURES if c not in found]
+        out.append(f"Audio of {len(found)} of the paper's {len(paper.FIGURES)} corpora was found on the machine that "
+                   f"built this page" + (f" ({_join([corpus_title(c) for c in found])})" if found else "")
+                   + (f"; not found: {_join(missing)}." if missing else "."))
+    if res.empty:
+        out.append("No results file was found, so this page shows no real result: run `make reproduce` and "
+                   "`make audit` (see the README).")
+        return out
+    if res.reproduce:
+        runs = [f"{corpus_title(c)} {int(r.get('epochs_run') or 0)}" for c, r in
+                sorted(res.reproduce.items(), key=lambda kv: list(paper.FIGURES).index(kv[0]) if kv[0] in paper.FIGURES else 99)]
+        n_par = {(r.get("params", {}).get("params_keras") or {}).get("total") for r in res.reproduce.values()} - {None}
+        par = f" ({_join([f'{n:,}' for n in sorted(n_par)])} parameters)" if n_par else ""
+        out.append(f"The paper's split was run with the paper's network{par}, our replica of the released code, for "
+                   f"{_join(runs)} of the paper's {paper.EPOCHS} epochs.")
+    if not res.audit.empty:
+        corpora = [c for c in paper.FIGURES if c in set(res.audit["corpus"])]
+        desc = [f"{corpus_title(c)} ({res.audit_data[c].get('n_recordings')} recordings, "
+                f"{len(res.audit_data[c].get('labels') or [])} emotions)" for c in corpora]
+        eps = sorted(set(res.audit_epochs.values()))
+        npar = sorted({p for p in res.audit_params.values() if p})
+        npar = [npar[0], npar[-1]] if len(npar) > 1 else npar
+        seeds = sorted(set(res.audit["seed"].dropna().astype(int)))
+        out.append("The audit's numbers come from a different, much smaller model, the efficient attention CNN"
+                   + (f" ({'–'.join(f'{p:,}' for p in npar)} parameters" if npar else " (")
+                   + (f", {_join([str(e) for e in eps])} epochs)" if eps else ")")
+                   + f", and from classical baselines, each on the three splits with {len(seeds)} seed"
+                   + ("s" if len(seeds) != 1 else "") + f", on {_join(desc)}.")
+    if res.faithful:
+        fr = sorted({(r["params"]["corpus"], r["params"]["protocol"], int(r["params"].get("epochs") or 0))
+                     for r in res.faithful})
+        out.append("The paper's network was also trained with " + _join(
+            [f"{SPLIT_NAMES[p]} on {corpus_title(c)} ({e} epochs)" for c, p, e in fr]) + ".")
+    else:
+        out.append("The paper's network has not yet been trained with recordings or speakers held out: "
+                   "those columns come from the audit's models only.")
+    return out
+
+
+def interpretation(h: pd.DataFrame, model: str | None = None) -> str:
+    """One sentence on what the headline shows, from the numbers of ``model`` (default: the audit's CNN
+    that the headline shows; empty without them)."""
+    if model is None:
+        model = next((m for m in ROLES["cnn"] if m in set(h["model"])), ROLES["cnn"][0])
+    g = h[h["model"] == model].pivot_table(index="corpus", columns="protocol", values="uar")
+    if not {"paper", "speaker"} <= set(g.columns) or g[["paper", "speaker"]].dropna().empty:
+        return ""
+    g = g[["paper", "speaker"]].dropna()
+    drop = g["paper"] - g["speaker"]
+    name = MODEL_NAMES.get(model, model)
+    text = (f"With the same model and data ({name}), holding out speakers moves its UAR from "
+            f"{g['paper'].min():.0f}–{g['paper'].max():.0f} % on the paper's split to "
+            f"{g['speaker'].min():.0f}–{g['speaker'].max():.0f} %")
+    if (drop > 5).all():
+        return text + (f" (−{drop.min():.0f} to −{drop.max():.0f} points on every corpus): the paper's split rewards "
+                       "recognising recordings and voices already heard in training, not emotion in new speech.")
+    return text + "."
+
+
+def readme_section(res: Results) -> str:
+    """The README's headline block (Markdown), from the results files only (no machine-specific facts)."""
+    h = headline(res)
+    lines = ["<!-- headline:start: generated by `python -m ser_lib.report --readme README.md`, do not edit -->",
+             "UAR in % (mean ± standard deviation over folds and seeds); the paper reports accuracy on its split "
+             "(its claims: " + ", ".join(f"{corpus_title(c)} {v:g}" for c, v in paper.CLAIMED_ACCURACY.items()) + ").",
+             "", "| corpus | model | " + " | ".join(SPLIT_NAMES[p] for p in PROTOCOLS) + " |",
+             "|---|---|" + "---|" * len(PROTOCOLS)]
+    notes = []
+    for corpus in dict.fromkeys(h["corpus"]):
+        tab = corpus_table(h, corpus)
+        for model in tab.columns:
+            lines.append(f"| {corpus_title(corpus)} | {model} | " + " | ".join(tab[model]) + " |")
+        note = _data_note(corpus, h)
+        notes += [f"{corpus_title(corpus)}, {note}"] if note else []
+    lines += [""] + [f"- **{MODEL_NAMES[m]}**: {MODEL_NOTES[m]}." for m in HEADLINE_MODELS if m in set(h["model"])]
+    lines += [f"- {n[0].upper()}{n[1:]}" for n in notes]
+    lines.append("")
+    text = interpretation(h)
+    lines += ([text, ""] if text else []) + [" ".join(run_sentences(res, here=False)), ""]
+    st = status(res, here=False, base="book/", suffix=".ipynb")
+    md = lambda t: re.sub(r'<a href="([^"]+)">([^<]+)</a>', r"[\2](\1)", t)  # noqa: E731
+    lines.append("Status of the six corpora: " + "; ".join(
+        f"{c}: reproduction {md(r.iloc[0])}, audit {r.iloc[1]}" for c, r in st.iterrows()) + ".")
+    lines.append("<!-- headline:end -->")
+    return "\n".join(lines)
+
+
+def update_readme(path: str | Path, res: Results | None = None, *, check: bool = False) -> bool:
+    """Replace the block between the ``headline:start`` and ``headline:end`` markers of ``path`` with
+    :func:`readme_section`. Returns whether the file was (``check``: would be) changed."""
+    path = Path(path)
+    text = path.read_text()
+    new_block = readme_section(res if res is not None else load())
+    pattern = re.compile(r"<!-- headline:start.*?<!-- headline:end -->", re.S)
+    if not pattern.search(text):
+        raise ValueError(f"{path}: no <!-- headline:start ... headline:end --> block")
+    new = pattern.sub(lambda _: new_block, text, count=1)
+    if new != text and not check:
+        path.write_text(new)
+    return new != text
+
+
+if __name__ == "__main__":  # pragma: no cover - command line
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(description="The book's headline from the results files.")
+    ap.add_argument("--readme", default=None, help="rewrite the headline block of this README")
+    ap.add_argument("--check", action="store_true", help="with --readme: exit 1 if the block is out of date")
+    ap.add_argument("--results", default=None, help="results folder (default: the repository's results/)")
+    a = ap.parse_args()
+    r = load(a.results)
+    if a.readme:
+        changed = update_readme(a.readme, r, check=a.check)
+        print(f"{a.readme}: {'out of date' if a.check and changed else 'updated' if changed else 'up to date'}")
+        sys.exit(1 if a.check and changed else 0)
+    print(headline(r).round(1).to_string())
+    print("\n".join(run_sentences(r, here=False)))

@@ -1,0 +1,124 @@
+"""Measuring a built page in Chromium: bytes transferred, figure sizes, overflow, machine paths.
+
+Shared by the browser tests (``tests/test_browser_layout.py``) and by ``scripts/page_report.py``,
+which prints the same measurements as a table (page weights and figure sizes, before/after a change).
+Every function takes a Playwright ``page`` (sync API).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+#: bytes transferred per page (HTML + everything it loads), by page stem; DEFAULT for the others
+BUDGET_BYTES = {"03_augmentation": 5_000_000}
+DEFAULT_BUDGET_BYTES = 2_000_000
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+#: an absolute path of a machine (a home, a work tree, a temporary folder), never on a published page
+MACHINE_PATH = re.compile(r"(?<![\w.:/])/(?:home|work|tmp|Users|root|mnt|scratch|private|var/folders)/[\w.\-]+")
+
+
+def budget(page_file: str) -> int:
+    return BUDGET_BYTES.get(Path(page_file).stem, DEFAULT_BUDGET_BYTES)
+
+
+class Transfer:
+    """Bytes received per URL while a page loads (attach before ``goto``)."""
+
+    def __init__(self, page):
+        self.sizes: dict[str, int] = {}
+        page.on("requestfinished", self._done)
+
+    def _done(self, req) -> None:
+        if req.url.startswith("data:"):
+            return
+        try:
+            s = req.sizes()
+            self.sizes[req.url] = s.get("responseBodySize", 0) + s.get("responseHeadersSize", 0)
+        except Exception:  # pragma: no cover - a request torn down with the page
+            pass
+
+    @property
+    def total(self) -> int:
+        return sum(self.sizes.values())
+
+    def largest(self, n: int = 5) -> list[tuple[str, int]]:
+        return sorted(self.sizes.items(), key=lambda kv: -kv[1])[:n]
+
+
+FIGURES_JS = """() => {
+  const art = document.querySelector('article.bd-article') || document.querySelector('article') || document.body;
+  const out = [];
+  let heading = '';
+  const walker = document.createTreeWalker(art, NodeFilter.SHOW_ELEMENT);
+  while (walker.nextNode()) {
+    const el = walker.currentNode;
+    if (/^H[1-4]$/.test(el.tagName)) heading = el.textContent.replace(/[#¶]/g, '').trim();
+    if (el.tagName === 'IMG') {
+      const r = el.getBoundingClientRect();
+      out.push({heading, src: (el.getAttribute('src') || '').slice(0, 80), natural_w: el.naturalWidth,
+                natural_h: el.naturalHeight, shown_w: Math.round(r.width), shown_h: Math.round(r.height),
+                widget: !!el.closest('.jupyter-widgets'), visible: !!(r.width && r.height)});
+    }
+  }
+  return out;
+}"""
+
+OVERFLOW_JS = """() => {
+  // Elements of the main column wider than the column, that are not inside a scrollable box.
+  const main = document.querySelector('article.bd-article') || document.querySelector('article');
+  if (!main) return {column: 0, page_scroll: 0, offenders: []};
+  const col = main.getBoundingClientRect();
+  const scrollable = el => {
+    for (let p = el.parentElement; p && p !== main.parentElement; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if ((s.overflowX === 'auto' || s.overflowX === 'scroll' || s.overflowX === 'hidden')
+          && p.clientWidth <= col.width + 1) return true;
+    }
+    return false;
+  };
+  const offenders = [];
+  for (const el of main.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (!r.width || getComputedStyle(el).visibility === 'hidden') continue;
+    if (r.right > col.right + 2 || r.left < col.left - 2) {
+      if (!scrollable(el)) offenders.push(`${el.tagName.toLowerCase()}.${[...el.classList].join('.')} `
+                                         + `(${Math.round(r.left - col.left)}..${Math.round(r.right - col.left)} `
+                                         + `of ${Math.round(col.width)} px)`);
+    }
+  }
+  return {column: Math.round(col.width), page_scroll: document.documentElement.scrollWidth - window.innerWidth,
+          offenders: offenders.slice(0, 8), n_offenders: offenders.length};
+}"""
+
+TEXT_JS = """() => (document.querySelector('main') || document.body).innerText"""
+
+SLIDERS_JS = """() => [...document.querySelectorAll('.jupyter-widgets .widget-hslider, .jupyter-widgets .slider-container')]
+  .map(el => { const r = el.getBoundingClientRect(); return {w: Math.round(r.width), h: Math.round(r.height)}; })"""
+
+
+def figures(page) -> list[dict]:
+    """Every ``<img>`` of the article: nearest heading, natural and displayed size (CSS px)."""
+    return page.evaluate(FIGURES_JS)
+
+
+def overflow(page) -> dict:
+    """Width of the main column, horizontal page scroll, and elements sticking out of the column."""
+    return page.evaluate(OVERFLOW_JS)
+
+
+def machine_paths(page) -> list[str]:
+    """Absolute machine paths in the visible text of the page."""
+    return sorted(set(MACHINE_PATH.findall(page.evaluate(TEXT_JS))))
+
+
+def sliders(page) -> list[dict]:
+    return page.evaluate(SLIDERS_JS)
+
+
+def open_measured(context, url: str):
+    """Open ``url`` in a new page of ``context`` and return ``(page, Transfer)`` after network idle."""
+    page = context.new_page()
+    tr = Transfer(page)
+    page.goto(url, wait_until="networkidle", timeout=90_000)
+    page.wait_for_timeout(500)
+    return page, tr

@@ -1,0 +1,127 @@
+"""The landing page's headline (ser_lib.report): read from results files, every number labelled with its
+model, the sentences about what was run generated from the files, and the README's copy up to date."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ser_lib import report
+from ser_lib.results import write_results
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _write_reproduce(root: Path, corpus="emodb", epochs_run=40, n_files=535, labels=7):
+    write_results(root / "reproduce" / f"{corpus}.json",
+                  params={"corpus": corpus, "protocol": "paper", "max_files": None,
+                          "params_keras": {"total": 39_204_133}},
+                  metrics={"accuracy": 0.97, "uar": 0.96, "macro_f1": 0.95, "labels": [f"e{i}" for i in range(labels)]},
+                  wall_time_s=1.0, data={"n_files": n_files},
+                  extra={"epochs_run": epochs_run, "epochs_planned": 100, "epochs_paper": 100})
+
+
+def _write_audit(root: Path, corpus="emodb", n_rec=339, labels=("neutral", "happy", "sad", "angry")):
+    for protocol, base in (("paper", 0.9), ("utterance", 0.8), ("speaker", 0.6)):
+        for model in ("efficient+spkn", "compare_svm+spkn", "mfcc_lr"):
+            for seed in (0, 1):
+                folds = [{"fold": f"f{k}", "uar": base + 0.01 * k, "accuracy": base, "macro_f1": base, "leakage": 0.0,
+                          "n_test": 10, "n_train": 50} for k in range(3)]
+                write_results(root / "audit" / f"{corpus}__{protocol}__{model}__seed{seed}.json",
+                              params={"corpus": corpus, "protocol": protocol, "model": model, "seed": seed,
+                                      "augment": True, "epochs": 12 if model.startswith("efficient") else None,
+                                      "baseline_training_rows": None if model.startswith("efficient")
+                                      else "original versions only"},
+                              metrics={"folds": folds}, wall_time_s=1.0,
+                              data={"n_recordings": n_rec, "labels": list(labels)},
+                              extra={"cost": {"params": 49_410} if model.startswith("efficient") else {}})
+
+
+@pytest.fixture
+def results(tmp_path):
+    _write_reproduce(tmp_path)
+    _write_audit(tmp_path)
+    return report.load(tmp_path)
+
+
+def test_headline_labels_every_number_with_its_model_and_split(results):
+    h = report.headline(results)
+    got = {(r.protocol, r.model) for r in h.itertuples()}
+    assert ("paper", "paper_code") in got                      # the paper's network, from results/reproduce
+    assert {("paper", "efficient+spkn"), ("utterance", "efficient+spkn"), ("speaker", "efficient+spkn")} <= got
+    assert ("paper", "compare_svm+spkn") not in got            # baselines train on originals: not on the paper's split
+    row = h[(h["model"] == "efficient+spkn") & (h["protocol"] == "speaker")].iloc[0]
+    assert row["uar"] == pytest.approx(100 * (0.6 + 0.01), abs=1e-6) and row["n"] == 6  # 3 folds x 2 seeds
+    tab = report.corpus_table(h, "emodb")
+    assert list(tab.index) == ["paper's split", "recordings held out", "speakers held out"]
+    assert tab.loc["paper's split", report.MODEL_NAMES["paper_code"]] == "96.0 (40 of 100 ep.)"
+    assert tab.loc["speakers held out", report.MODEL_NAMES["paper_code"]] == "–"
+    assert "nan" not in tab.to_string().lower()
+
+
+def test_sentences_about_what_ran_come_from_the_files(results, tmp_path):
+    text = " ".join(report.run_sentences(results, tmp_path / "no-data", here=True))
+    assert "for EMO-DB 40 of the paper's 100 epochs" in text
+    assert "Audio of 0 of the paper's 6 corpora" in text
+    assert "efficient attention CNN (49,410 parameters, 12 epochs)" in text
+    assert "EMO-DB (339 recordings, 4 emotions)" in text
+    assert "not yet been trained with recordings or speakers held out" in text
+    h = report.headline(results)
+    assert "different data" not in report._data_note("emodb", h)
+    assert "535 recordings and 7 emotions" in report._data_note("emodb", h)
+    assert "339 recordings and 4 emotions" in report._data_note("emodb", h)
+    assert report.interpretation(h).startswith("With the same model and data (audit's efficient CNN, per-speaker "
+                                               "norm.), holding out speakers moves its UAR")
+
+
+def test_status_says_why_a_corpus_has_no_run(results, tmp_path):
+    st = report.status(results, tmp_path / "no-data")
+    assert list(st.index) == ["SAVEE", "RAVDESS", "CREMA-D", "TESS", "EMO-DB", "EMOVO"]
+    assert st.loc["EMO-DB", "audio here"] == "no"
+    assert "40 of 100 epochs" in st.loc["EMO-DB", "paper's split, paper's network"]
+    assert st.loc["TESS", "paper's split, paper's network"].startswith("not run: no audio here")
+    assert st.loc["EMO-DB", "audit (3 splits)"].startswith("3 splits, 3 models, 2 seeds")
+
+
+def test_the_second_edition_of_the_audit_is_preferred(results, tmp_path):
+    """When results/audit-v2 exists the headline reads it, with its inductive models."""
+    v2 = tmp_path / "audit-v2"
+    v2.mkdir()
+    for f in (tmp_path / "audit").glob("*.json"):
+        rec = json.loads(f.read_text())
+        rec["params"]["model"] = rec["params"]["model"].replace("+spkn", "")
+        (v2 / f.name.replace("+spkn", "")).write_text(json.dumps(rec))
+    res = report.load(tmp_path)
+    assert res.audit_dir == "audit-v2"
+    assert set(report.headline(res)["model"]) == {"paper_code", "efficient", "compare_svm"}
+
+
+def test_no_results_says_so(tmp_path):
+    empty = report.load(tmp_path)
+    assert empty.empty and report.headline(empty).empty
+    text = " ".join(report.run_sentences(empty, tmp_path, here=True))
+    assert "shows no real result" in text
+    assert report.interpretation(report.headline(empty)) == ""
+
+
+def test_readme_block_is_replaced_and_checked(results, tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# t\n\n<!-- headline:start -->\nold\n<!-- headline:end -->\n\nrest\n")
+    assert report.update_readme(readme, results, check=True)           # out of date
+    assert "old" in readme.read_text()                                  # --check does not write
+    assert report.update_readme(readme, results)
+    text = readme.read_text()
+    assert "| EMO-DB | paper's network (replica) | 96.0 (40 of 100 ep.) | – | – |" in text
+    assert text.endswith("<!-- headline:end -->\n\nrest\n")
+    assert not report.update_readme(readme, results, check=True)       # now up to date
+
+
+def test_readme_headline_matches_the_committed_results():
+    """README.md's headline block is what the results files say (`python -m ser_lib.report --readme
+    README.md` rewrites it after a run)."""
+    readme = REPO / "README.md"
+    if "<!-- headline:start" not in readme.read_text():
+        pytest.fail("README.md has no headline block")
+    assert not report.update_readme(readme, check=True), \
+        "README.md's headline is out of date: run `.venv/bin/python -m ser_lib.report --readme README.md`"
