@@ -6,6 +6,7 @@ and returns the matplotlib ``Figure``.
 from __future__ import annotations
 
 import re
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -178,7 +179,7 @@ def plot_references(ours: pd.DataFrame, references: list[dict]):
     plt = _plt()
     corpora = list(dict.fromkeys(ours["corpus"]))
     n_bars = max(1, max(len(ours[ours["corpus"] == c]) + sum(x["corpus"] == c for x in references) for c in corpora))
-    fig, axes = _grid(len(corpora), ncols=1, height=0.5 + 0.34 * n_bars)
+    fig, axes = _grid(len(corpora), ncols=1, height=0.6 + 0.4 * n_bars)
     for ax, corpus in zip(axes, corpora):
         o = ours[ours["corpus"] == corpus]
         r = [x for x in references if x["corpus"] == corpus and _num(x["figure"]) is not None]
@@ -189,7 +190,8 @@ def plot_references(ours: pd.DataFrame, references: list[dict]):
                        color=[style.PALETTE[0]] * len(o) + ["white"] * len(r), edgecolor="k")
         for b in bars[len(o):]:
             b.set_hatch("//")
-        ax.set_yticks(range(len(names)), [n.replace("\n", " ") for n in names], fontsize=style.MIN_FONT_SIZE)
+        ax.set_yticks(range(len(names)), [textwrap.fill(n.replace("\n", " "), 34) for n in names],
+                      fontsize=style.MIN_FONT_SIZE)
         ax.invert_yaxis()
         ax.set_xlim(0, 100)
         ax.set_xlabel("UAR (%)")
