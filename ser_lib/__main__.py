@@ -11,7 +11,7 @@ predict FILE_OR_FOLDER... [--model PATH] [--format table|json|csv] [--windows] [
     when no file could be scored.
 train-pretrained [--epochs N] [--seed K] [--corpora C ...] [--augment]
     Retrain the shipped model on the corpora present and install it (:mod:`ser_lib.pretrain`).
-cross-corpus [--corpora C ...] [--epochs N] [--patience N] [--max-per-domain N] [--max-folds N]
+cross-corpus [--corpora C ...] [--epochs N] [--patience N] [--batch-size N] [--max-per-domain N] [--max-folds N]
              [--seeds K ...] [--results-dir DIR] [--jobs N] [--augment]
     Train on one corpus, test on the others, leave one corpus out, and the within-corpus folds
     (:mod:`ser_lib.cross_corpus`); finished jobs are skipped.
@@ -122,7 +122,7 @@ def _cross_corpus(args) -> int:
 
         domains = [c for c in ("emodb", "savee", "emovo", "ravdess", "tess", "cremad") if c in corpora.available()]
     specs = job_specs(domains, seeds=args.seeds, epochs=args.epochs, patience=args.patience, augment=args.augment,
-                      max_per_domain=args.max_per_domain, max_folds=args.max_folds)
+                      max_per_domain=args.max_per_domain, max_folds=args.max_folds, batch_size=args.batch_size)
     out = args.results_dir or DEFAULT_RESULTS_DIR
     run_grid(specs, jobs=args.jobs, results_dir=out, progress=True)
     print((100 * uar_matrix(collect(out), order=domains)).round(1).to_string())
@@ -143,16 +143,17 @@ def main(argv=None) -> int:
     p.set_defaults(func=_predict)
     t = sub.add_parser("train-pretrained", help="retrain and install the shipped model")
     t.add_argument("--corpora", nargs="*", default=None)
-    t.add_argument("--epochs", type=int, default=20)
+    t.add_argument("--epochs", type=int, default=30)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--augment", action="store_true", help="train on the four versions (4x the CPU)")
     t.set_defaults(func=_train_pretrained)
     c = sub.add_parser("cross-corpus", help="train on one corpus, test on the others")
     c.add_argument("--corpora", nargs="*", default=None)
-    c.add_argument("--epochs", type=int, default=8)
-    c.add_argument("--patience", type=int, default=3)
-    c.add_argument("--max-per-domain", type=int, default=400, help="recordings per corpus at most (default 400)")
-    c.add_argument("--max-folds", type=int, default=3, help="within-corpus speaker folds at most (default 3)")
+    c.add_argument("--epochs", type=int, default=25)
+    c.add_argument("--patience", type=int, default=6)
+    c.add_argument("--batch-size", type=int, default=32)
+    c.add_argument("--max-per-domain", type=int, default=800, help="recordings per corpus at most (default 800)")
+    c.add_argument("--max-folds", type=int, default=4, help="within-corpus speaker folds at most (default 4)")
     c.add_argument("--seeds", type=int, nargs="*", default=[0])
     c.add_argument("--results-dir", default=None)
     c.add_argument("--jobs", type=int, default=1)

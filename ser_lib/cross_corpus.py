@@ -3,7 +3,7 @@
 Three kinds of job (the ``protocol`` of a :class:`ser_lib.experiments.spec.JobSpec` of recipe
 ``"cross-corpus"``; ``spec.corpus`` is a domain of :mod:`ser_lib.pooled`, ``spec.params`` holds
 ``domains`` (every domain of the study, comma-separated), ``emotions`` (likewise),
-``max_per_domain``, ``patience`` and ``max_folds``):
+``max_per_domain``, ``patience``, ``max_folds`` and ``batch_size``):
 
 - ``within``: the domain's own speaker-independent folds (:func:`ser_lib.protocols.speaker`:
   leave one speaker out, RAVDESS's six actor folds, TESS one actress against the other; at most
@@ -47,7 +47,8 @@ LOCO_ROW = "all others (LOCO)"
 def job_specs(domains: Sequence[str], *, protocols: Iterable[str] = PROTOCOLS, seeds: Iterable[int] = (0,),
               epochs: int = 12, patience: int | None = 4, model: str = "efficient",
               emotions: Sequence[str] | None = None, max_per_domain: int | None = DEFAULT_MAX_PER_DOMAIN,
-              augment: bool = False, max_folds: int | None = None, threads: int = 1, data_root=None) -> list:
+              augment: bool = False, max_folds: int | None = None, batch_size: int = 128, threads: int = 1,
+              data_root=None) -> list:
     """The cross-corpus grid: one job per (seed, protocol, domain), protocols in the order given.
 
     ``emotions`` None: those all ``domains`` share (:func:`ser_lib.pooled.shared_emotions`), fixed
@@ -69,7 +70,7 @@ def job_specs(domains: Sequence[str], *, protocols: Iterable[str] = PROTOCOLS, s
     h = hashlib.sha256("|".join(f"{c}:{data_hash(c, data_root)}" for c in corpora).encode()).hexdigest()[:16]
     # lists as comma-separated strings: a spec read back from JSON must equal the one built here
     params = {"domains": ",".join(domains), "emotions": ",".join(emotions), "max_per_domain": max_per_domain,
-              "patience": patience, "max_folds": max_folds}
+              "patience": patience, "max_folds": max_folds, "batch_size": batch_size}
     return [JobSpec("cross-corpus", d, p, model, seed=s, epochs=epochs, augment=augment, threads=threads, data_hash=h,
                     params=params)
             for s in seeds for p in protocols for d in domains]
@@ -105,6 +106,7 @@ def _fit_on(data: PooledData, domains: Sequence[str], spec, patience, progress) 
     tr = _train_rows(data, np.concatenate(tr_parts), spec.augment)
     va = np.concatenate(va_parts) if va_parts else np.zeros(0, np.int64)
     net, std, res = fit(data, tr, va, model=spec.model, epochs=spec.epochs, patience=patience, seed=spec.seed,
+                        batch_size=dict(spec.params).get("batch_size", 128),
                         progress=progress)
     info = {"train_domains": list(domains), "n_train": int(len(tr)), "n_val": int(len(va)),
             "val_speakers": val_speakers, "best_epoch": res.best_epoch, "best_val_uar": res.best_val_uar,
@@ -128,6 +130,7 @@ def _within(data: PooledData, spec, patience, progress) -> tuple[dict, list, lis
     for f in folds:
         tr, va, te = sub[f.train_idx], sub[f.val_idx], sub[f.test_idx]
         net, std, res = fit(data, tr, va, model=spec.model, epochs=spec.epochs, patience=patience, seed=spec.seed,
+                        batch_size=dict(spec.params).get("batch_size", 128),
                             progress=progress)
         m = score(net, std, data, te, keep_predictions=True)
         pr = m.pop("predictions")
@@ -163,7 +166,8 @@ def run_job(spec, path, *, data_root=None, n_jobs: int = 1, progress: bool = Fal
         raise ValueError(f"protocol must be one of {PROTOCOLS}, got {spec.protocol!r}")
     if spec.data_hash is not None:
         check = job_specs(domains, protocols=[spec.protocol], seeds=[spec.seed], epochs=spec.epochs,
-                          emotions=emotions, augment=spec.augment, data_root=data_root)[0]
+                          emotions=emotions, augment=spec.augment, max_folds=params.get("max_folds"),
+                          data_root=data_root)[0]
         if check.data_hash != spec.data_hash:
             raise ValueError(f"{spec.label()}: the corpora here are not those the grid was built for; "
                              "point SER_DATA_ROOT at the same copies")

@@ -220,10 +220,11 @@ def recording_split(data: PooledData, rows: np.ndarray, frac: float, seed: int =
 
 
 def fit(data: PooledData, train_idx: np.ndarray, val_idx: np.ndarray | None, *, model: str = "efficient",
-        epochs: int = 12, patience: int | None = 4, seed: int = 0, progress: bool = False):
+        epochs: int = 12, patience: int | None = 4, seed: int = 0, batch_size: int = 128, progress: bool = False):
     """Standardise with the training rows' statistics and train ``model`` (a
     :data:`ser_lib.registry.MODEL_PRESETS` name) with :func:`ser_lib.audit_train.train`, keeping the
-    epoch with the best validation UAR (early stop after ``patience`` epochs without a better one).
+    epoch with the best validation UAR (early stop after ``patience`` epochs without a better one);
+    ``batch_size`` 32 gives small corpora enough optimiser steps.
 
     Returns ``(model, standardizer, train_result)``.
     """
@@ -237,7 +238,8 @@ def fit(data: PooledData, train_idx: np.ndarray, val_idx: np.ndarray | None, *, 
     Xva = std.transform(data.frames[val_idx]) if has_val else None
     net = build_model(model, len(data.labels), in_channels=Xtr.shape[1])
     res = train(net, Xtr, data.y[train_idx], Xva, data.y[val_idx] if has_val else None,
-                config=TrainConfig(epochs=int(epochs), patience=patience), seed=seed, reinitialize=True,
+                config=TrainConfig(epochs=int(epochs), patience=patience, batch_size=int(batch_size)), seed=seed,
+                reinitialize=True,
                 progress=progress)
     return net, std, res
 

@@ -105,7 +105,7 @@ def window_features(y: np.ndarray, sr: int = paper.SR, hop_s: float = 1.25) -> t
     the sample spans of :func:`window_spans`, and each window's share of active frames ``(n_windows,)``.
     """
     from .features import paper_n_frames, paper_vector
-    from .frames import frame_features
+    from .frames import N_CHANNELS, frame_features
 
     if sr != paper.SR:
         raise ValueError(f"window_features expects {paper.SR} Hz audio, got {sr}")
@@ -113,7 +113,7 @@ def window_features(y: np.ndarray, sr: int = paper.SR, hop_s: float = 1.25) -> t
     spans = window_spans(y.size, sr, hop_s=hop_s)
     db = frame_levels(y)
     act = active_frames(db)
-    X = np.zeros((len(spans), 22, paper.N_FRAMES), np.float32)
+    X = np.zeros((len(spans), N_CHANNELS, paper.N_FRAMES), np.float32)
     share = np.zeros(len(spans))
     for i, (a, b) in enumerate(spans):
         v = paper_vector(y[a:b], sr)
@@ -130,8 +130,6 @@ def predict_signal(y: np.ndarray, sr: int, bundle=None, *, hop_s: float = 1.25, 
     ``bundle``: a :class:`ser_lib.voice_model.Bundle` (default: the shipped model).
     ``y_native``: the signal at its file's own rate, for the clipping check. See the module text.
     """
-    from .voice_model import load
-
     bundle = bundle if bundle is not None else _default_bundle()
     y = np.asarray(y, np.float32).reshape(-1)
     if y.size == 0:

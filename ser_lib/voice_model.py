@@ -50,8 +50,7 @@ FEATURES: dict[str, Any] = {
     "n_mfcc": paper.N_MFCC, "n_frames": paper.N_FRAMES, "channels": N_CHANNELS, "rms_floor": RMS_FLOOR,
     "layout": "rows 0-19 MFCC (librosa.feature.mfcc defaults), 20 ZCR, 21 log10(RMS + 1e-4); 108 frames, "
               "a shorter window zero-padded on the right (ser_lib.frames)",
-    "training_window": "2.5 s from 0.6 s into each recording (the paper's clip), four versions "
-                       "(original, noise, pitch, pitch + noise)",
+    "training_window": "2.5 s from 0.6 s into each recording (the paper's clip)",
 }
 
 
