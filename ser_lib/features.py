@@ -4,8 +4,8 @@ The paper's vector (:func:`paper_vector`) is ``[ZCR track | RMS track | MFCC fra
 ``T + T + 20 T`` values (2376 for 2.5 s); :class:`PaperLayout` says which index holds what.
 :func:`load_paper_clip` and :func:`clip_versions` give the clips the released code computes it
 from (2.5 s from 0.6 s; original, noise, pitch, pitch + noise). :func:`extract` computes it for
-every (recording, augmented version) of a corpus table, in worker processes, with a
-content-addressed cache. The stages behind the MFCC block are taught in :mod:`ser_lib.dsp`.
+every (recording, augmented version) of a corpus table, in worker processes that die with this
+one (:mod:`ser_lib.workers`), with a content-addressed cache. The stages behind the MFCC block are taught in :mod:`ser_lib.dsp`.
 
 Example
 -------
@@ -21,10 +21,7 @@ import functools
 import hashlib
 import json
 import os
-import signal
 import tempfile
-import threading
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -37,6 +34,7 @@ from .augment import check_signal, check_sr, paper_versions, version_rng
 from .dsp import rms, zcr
 from .errors import ArgumentError, AudioError, FeatureError, check_number
 from .hashing import sha256_file
+from .workers import run_pool
 
 __all__ = [
     "FeatureError", "paper_vector", "PaperLayout", "paper_layout", "paper_n_frames",
@@ -280,102 +278,6 @@ def _work(task: dict) -> dict:
         return {"index": task["index"], "error": f"{type(exc).__name__}: {exc}"}
 
 
-def _exit_with_parent(parent_pid: int) -> None:  # pragma: no cover - runs in worker processes
-    """Make this worker die with the process that started it: Linux ``PR_SET_PDEATHSIG`` (SIGKILL
-    the moment the parent dies), and everywhere a daemon thread that exits when the parent pid
-    changes (checked twice a second)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(1)
-
-    def watch():
-        import time
-
-        while os.getppid() == parent_pid:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="ser-parent-watch", daemon=True).start()
-
-
-def _init_worker(parent_pid: int | None = None) -> None:  # pragma: no cover - runs in worker processes
-    if parent_pid is not None:
-        _exit_with_parent(parent_pid)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the whole group: the parent decides
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler (inherited through fork)
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    except ImportError:
-        pass
-
-
-class _Terminated(BaseException):
-    """Raised in :func:`extract` by its SIGTERM handler so that the pool is shut down."""
-
-
-def _stop_pool(ex: ProcessPoolExecutor, *, kill: bool) -> None:
-    """Shut the pool down: queued tasks cancelled; with ``kill`` running workers are terminated
-    (SIGTERM, then SIGKILL after 5 s) instead of being waited for."""
-    procs = list((getattr(ex, "_processes", None) or {}).values())
-    ex.shutdown(wait=not kill, cancel_futures=True)
-    if kill:
-        for p in procs:
-            if p.is_alive():
-                p.terminate()
-        for p in procs:
-            p.join(timeout=5)
-            if p.is_alive():
-                p.kill()
-                p.join(timeout=5)
-
-
-def _run_pool(tasks: list[dict], n_jobs: int, take) -> None:
-    """Run :func:`_work` on ``tasks`` in ``n_jobs`` worker processes, feeding results to ``take``.
-
-    The workers die with this process (even when it is killed with SIGKILL) and are terminated on
-    Ctrl-C (SIGINT), on SIGTERM (while this runs in the main thread it turns SIGTERM into an
-    exception, then re-raises it as ``SystemExit(143)``) and on any error."""
-    import multiprocessing as mp
-
-    method = os.environ.get("SER_MP_START", "fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    ex = ProcessPoolExecutor(max_workers=min(n_jobs, len(tasks)), mp_context=mp.get_context(method),
-                             initializer=_init_worker, initargs=(os.getpid(),))
-    previous = None
-    in_main = threading.current_thread() is threading.main_thread()
-    if in_main:
-        def on_term(signum, frame):
-            raise _Terminated()
-
-        previous = signal.signal(signal.SIGTERM, on_term)
-    try:
-        pending = {ex.submit(_work, t) for t in tasks}
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for f in done:
-                take(f.result())
-    except _Terminated:
-        _stop_pool(ex, kill=True)
-        raise SystemExit(128 + signal.SIGTERM) from None
-    except FeatureError:
-        _stop_pool(ex, kill=False)  # let the running files finish (their cache entries are complete)
-        raise
-    except BaseException:
-        _stop_pool(ex, kill=True)
-        raise
-    else:
-        ex.shutdown(wait=True)
-    finally:
-        if in_main:
-            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
-
-
 def extract(table, kind: str = "paper", versions: Sequence[str] = paper.VERSIONS, seed: int = 0,
             n_jobs: int = 2, cache: bool = True, progress: bool = True, *, cache_dir=None,
             sr: int = paper.SR, offset: float = paper.OFFSET, duration: float | None = paper.DURATION,
@@ -492,7 +394,7 @@ def extract(table, kind: str = "paper", versions: Sequence[str] = paper.VERSIONS
             for t in tasks:
                 _take(_work(t))
         else:
-            _run_pool(tasks, n_jobs, _take)
+            run_pool(_work, tasks, n_jobs, _take, stop_gently=FeatureError)
     finally:
         bar.close()
 
