@@ -148,7 +148,7 @@ def load(path: str | os.PathLike, sr: int | None = paper.SR, *, offset: float = 
     AudioError
         for a missing, unreadable or empty file, an offset beyond the end (saying so when the file
         is truncated), a silent-only selection (all ``|y| < 1e-8``), non-finite samples (NaN/inf),
-        samples beyond :data:`MAX_ABS_SAMPLE`, or bad arguments (:class:`~ser_lib.errors.AudioArgumentError`).
+        samples beyond :data:`MAX_ABS_SAMPLE`, a native rate outside ``[MIN_SR, MAX_SR]``, or bad arguments (:class:`~ser_lib.errors.AudioArgumentError`).
 
     Warns
     -----
@@ -171,6 +171,9 @@ def load(path: str | os.PathLike, sr: int | None = paper.SR, *, offset: float = 
     try:
         with sf.SoundFile(str(path)) as f:
             sr_native = f.samplerate
+            if not MIN_SR <= sr_native <= MAX_SR:
+                raise AudioError(f"{path}: its header declares a sampling rate of {sr_native} Hz, outside "
+                                 f"[{MIN_SR}, {MAX_SR}]: the header is corrupt. Re-download the file or drop it.")
             n_total = f.frames
             declared = declared_duration(f)
             # same frame arithmetic as librosa.load (int truncation, not rounding)

@@ -50,6 +50,15 @@ def test_huge_finite_float_samples_are_refused_with_the_file_name(tmp_path, peak
         features.load_paper_clip(p, offset=0.0)
 
 
+def test_a_header_with_an_absurd_sampling_rate_is_refused(tmp_path):
+    p = _wav(tmp_path / "rate.wav", _tone(0.1))
+    b = bytearray(p.read_bytes())
+    b[24:28] = (2_000_000_000).to_bytes(4, "little")  # fmt chunk: sample rate
+    p.write_bytes(bytes(b))
+    with pytest.raises(AudioError, match=r"rate\.wav: its header declares a sampling rate of 2000000000 Hz"):
+        audio.load(p, sr=None)
+
+
 def test_unscaled_but_moderate_float_samples_still_load(tmp_path):
     p = _wav(tmp_path / "int16_as_float.wav", _tone(0.5, amp=30000.0), subtype="FLOAT")
     y, _ = audio.load(p, sr=None)
