@@ -19,7 +19,7 @@ from ..protocols import PROTOCOLS
 from .runner import run_grid
 from .spec import JobSpec, data_hash
 
-__all__ = ["audit_grid", "ablation_grid", "run_audit"]
+__all__ = ["audit_grid", "ablation_grid", "run_audit", "cross_corpus_grid"]
 
 
 def _neural(model: str) -> bool:
@@ -64,3 +64,13 @@ def run_audit(specs: Iterable[JobSpec], *, results_dir=audit.DEFAULT_RESULTS_DIR
     run_grid(specs, jobs=jobs, scheduler=scheduler, results_dir=results_dir, data_root=data_root, force=force,
              progress=progress)
     return audit.collect(results_dir)
+
+
+def cross_corpus_grid(domains: Iterable[str], **kwargs: Any) -> list[JobSpec]:
+    """The cross-corpus study as jobs of recipe ``"cross-corpus"``: for every domain, train on it and
+    test on the others (``cross``), leave it out (``loco``) and its own speaker folds (``within``);
+    ``kwargs`` go to :func:`ser_lib.cross_corpus.job_specs`. Run them with :func:`~.runner.run_grid`
+    (default folder ``results/cross_corpus``)."""
+    from ..cross_corpus import job_specs
+
+    return job_specs(list(domains), **kwargs)
