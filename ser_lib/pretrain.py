@@ -181,7 +181,7 @@ def _synthetic_check(bundle) -> dict:
 
 
 def install(results_file: str | os.PathLike, target: str | os.PathLike | None = None) -> Path:
-    """Copy the bundle written beside ``results_file`` into the package (default
+    """Move the bundle written beside ``results_file`` into the package (default
     :data:`ser_lib.voice_model.DEFAULT_MODEL`) and write its model card; returns the target."""
     import json
 
@@ -191,9 +191,13 @@ def install(results_file: str | os.PathLike, target: str | os.PathLike | None = 
     src = results_file.with_suffix(".pt")
     target = Path(target) if target is not None else DEFAULT_MODEL
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    shutil.copyfile(src, tmp)
-    os.replace(tmp, target)
+    if src.exists():  # moved, not copied: the weights live in the package only
+        tmp = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, target)
+        src.unlink()
+    elif not target.exists():
+        raise FileNotFoundError(f"no bundle {src} beside {results_file} (and none installed at {target})")
     rec = json.loads(results_file.read_text())
     m = rec["metrics"]
     extra = {"held_out_uar": {d: round(v["uar"], 4) for d, v in m["held_out"].items()},
