@@ -9,7 +9,7 @@ SER_DATA_ROOT ?= $(if $(wildcard ../shared/datasets/README.md),$(abspath ../shar
 export SER_DATA_ROOT
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test install notebooks-ci browser-test reproduce queue audit clean
+.PHONY: book test install notebooks-ci browser-test reproduce queue audit pretrained cross-corpus clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,14 @@ audit: $(VENV)/.installed
 lab: $(VENV)/.installed
 	@$(PY) -c "import jupyterlab" 2>/dev/null || $(PY) -m pip install --quiet -e ".[lab]"
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+# The shipped model (ser_lib/pretrained/) and its results file, retrained on the corpora present (one torch thread)
+pretrained: $(VENV)/.installed
+	$(PY) -m ser_lib train-pretrained
+
+# Train on one corpus, test on the others; leave one corpus out (finished jobs skipped)
+cross-corpus: $(VENV)/.installed
+	$(PY) -m ser_lib cross-corpus
 
 clean:
 	rm -rf _build ci-out
