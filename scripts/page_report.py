@@ -11,7 +11,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import functools
 import http.server
 import json
 import os
@@ -23,6 +22,18 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 import book_measure as bm  # noqa: E402
+
+
+def _raw_size(html: Path, base: str, url: str) -> int:
+    """Uncompressed size of a fetched URL: the size of the file it names in the build folder."""
+    from urllib.parse import unquote, urlparse
+
+    if not url.startswith(base):
+        return 0
+    path = html / unquote(urlparse(url).path).lstrip("/")
+    if path.is_dir():
+        path = path / "index.html"
+    return path.stat().st_size if path.is_file() else 0
 
 
 def pages_of(html: Path) -> list[str]:
@@ -40,9 +51,7 @@ def main(argv=None) -> int:
     html = Path(a.html)
     from playwright.sync_api import sync_playwright
 
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(html))
-    handler.log_message = lambda *x, **k: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), bm.gzip_handler(str(html)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     report = {}
@@ -54,7 +63,8 @@ def main(argv=None) -> int:
             for vname, vp in bm.VIEWPORTS.items():
                 ctx = b.new_context(viewport=vp)
                 page, tr = bm.open_measured(ctx, f"{base}/{rel}")
-                entry[vname] = {"bytes": tr.total, "largest": tr.largest(4), "figures": bm.figures(page),
+                raw = sum(_raw_size(html, base, u) for u in tr.sizes)
+                entry[vname] = {"bytes": tr.total, "raw_bytes": raw, "largest": tr.largest(4), "figures": bm.figures(page),
                                 "overflow": bm.overflow(page), "machine_paths": bm.machine_paths(page),
                                 "sliders": bm.sliders(page)}
                 if a.screenshots:
@@ -64,7 +74,7 @@ def main(argv=None) -> int:
                 ctx.close()
             report[rel] = entry
             d = entry["desktop"]
-            print(f"{rel:42s} {d['bytes'] / 1e6:6.2f} MB  column {d['overflow']['column']} px  "
+            print(f"{rel:42s} {d['bytes'] / 1e6:6.2f} MB on the wire ({d['raw_bytes'] / 1e6:5.2f} MB uncompressed)  column {d['overflow']['column']} px  "
                   f"overflow@1280 {d['overflow'].get('n_offenders', 0)}  "
                   f"overflow@390 {entry['phone']['overflow'].get('n_offenders', 0)}  paths {d['machine_paths'][:2]}",
                   flush=True)

@@ -12,7 +12,8 @@ Three kinds of results files feed it, each written by a run the repository can r
   (:mod:`ser_lib.experiments.faithful`).
 
 :func:`load` reads them; :func:`headline` makes one long table (corpus x split x model, UAR in %);
-:func:`corpus_table`, :func:`headline_html` and :func:`plot_headline` show it; :func:`status` says,
+:func:`corpus_table` shows one corpus (and :mod:`ser_lib.viz.headline` draws the landing page's figure and
+cards); :func:`status` says,
 for each of the six corpora, whether its audio is here, how far its reproduction got and whether it
 was audited; :func:`run_sentences` and :func:`interpretation` write the sentences that state what was
 run, so that no such sentence is typed by hand; :func:`readme_section` is the README's copy
@@ -32,8 +33,8 @@ import pandas as pd
 from . import paper
 from .config import REPO_ROOT
 
-__all__ = ["PROTOCOLS", "SPLIT_NAMES", "HEADLINE_MODELS", "MODEL_NAMES", "Results", "load", "headline",
-           "corpus_table", "headline_html", "plot_headline", "status", "run_sentences", "interpretation",
+__all__ = ["PROTOCOLS", "SPLIT_NAMES", "HEADLINE_MODELS", "ROLES", "MODEL_NAMES", "MODEL_NOTES", "Results", "load",
+           "headline", "corpus_table", "page_links", "data_note", "status", "run_sentences", "interpretation",
            "readme_section", "update_readme", "corpus_title"]
 
 PROTOCOLS = ("paper", "utterance", "speaker")
@@ -222,7 +223,7 @@ def corpus_table(h: pd.DataFrame, corpus: str, models=HEADLINE_MODELS) -> pd.Dat
     return tab
 
 
-def _links(corpus: str, h: pd.DataFrame, base: str, suffix: str) -> list[str]:
+def page_links(corpus: str, h: pd.DataFrame, base: str, suffix: str) -> list[str]:
     g = h[h["corpus"] == corpus]
     out = []
     if "reproduce" in set(g["source"]):
@@ -234,7 +235,7 @@ def _links(corpus: str, h: pd.DataFrame, base: str, suffix: str) -> list[str]:
     return out
 
 
-def _data_note(corpus: str, h: pd.DataFrame) -> str:
+def data_note(corpus: str, h: pd.DataFrame) -> str:
     """A note when the runs of one corpus used different data (e.g. an earlier, partial copy)."""
     g = h[h["corpus"] == corpus].drop_duplicates("source")
     kinds = {(int(r.recordings or 0), int(r.classes or 0)) for r in g.itertuples()}
@@ -243,71 +244,6 @@ def _data_note(corpus: str, h: pd.DataFrame) -> str:
     parts = [f"{'the reproduction' if r.source == 'reproduce' else 'the ' + r.source} used {int(r.recordings or 0)} "
              f"recordings and {int(r.classes or 0)} emotions" for r in g.itertuples()]
     return "not the same data: " + "; ".join(parts) + "."
-
-
-def headline_html(h: pd.DataFrame, *, base: str = "", suffix: str = ".html") -> str:
-    """One card per corpus (title, :func:`corpus_table`, a data note, links to the pages behind the
-    numbers) in a grid that puts two cards side by side on a wide screen and one on a phone."""
-    cards = []
-    for corpus in dict.fromkeys(h["corpus"]):
-        tab = corpus_table(h, corpus).to_html(classes="ser-headline-table", border=0, escape=True)
-        note = _data_note(corpus, h)
-        links = " · ".join(f'<a href="{html.escape(u)}">{html.escape(t)}</a>' for u, t in _links(corpus, h, base, suffix))
-        cards.append(f'<div class="ser-card"><p class="ser-card-title"><b>{corpus_title(corpus)}</b></p>{tab}'
-                     + (f'<p class="ser-card-note">{html.escape(note)}</p>' if note else "")
-                     + f'<p class="ser-card-links">{links}</p></div>')
-    return ('<div class="ser-cards" style="display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,330px),1fr));'
-            'gap:0.8em">' + "".join(cards) + "</div>")
-
-
-def plot_headline(h: pd.DataFrame, claims: dict | None = None):
-    """One panel per corpus: UAR (%) on the paper's split, with recordings held out and with speakers
-    held out, for each model of ``h`` (mean ± std), with the paper's claimed accuracy as a star."""
-    from .viz import style
-
-    plt = style.pyplot()
-    claims = paper.CLAIMED_ACCURACY if claims is None else claims
-    corpora = list(dict.fromkeys(h["corpus"]))
-    ncols = 2 if len(corpora) > 1 else 1
-    nrows = int(np.ceil(len(corpora) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(style.FULL_WIDTH, 2.3 * nrows + 0.9), squeeze=False,
-                             sharey=True)
-    role_of = {m: r for r, keys in ROLES.items() for m in keys}
-    looks = {"paper_code": ("s", 0), "cnn": ("o", 1), "baseline": ("^", 2)}
-    for ax, corpus in zip(axes.ravel(), corpora):
-        g = h[h["corpus"] == corpus]
-        for model in (m for m in HEADLINE_MODELS if m in set(g["model"])):
-            marker, k = looks.get(role_of.get(model, "cnn"), ("o", 3))
-            gm = g[g["model"] == model].set_index("protocol")
-            gm = gm.reindex([p for p in PROTOCOLS if p in gm.index])
-            x = [PROTOCOLS.index(p) + (0.12 if model == "paper_code" else 0) for p in gm.index]
-            ax.errorbar(x, gm["uar"], yerr=gm["uar_std"].astype(float).fillna(0), marker=marker,
-                        ms=6, capsize=3, color=style.PALETTE[k], label=MODEL_NAMES.get(model, model),
-                        ls="-" if len(x) > 1 else "none")
-            if model == "paper_code":
-                for xi, r in zip(x, gm.itertuples()):
-                    if r.epochs and not pd.isna(r.epochs):
-                        ax.annotate(f"{int(r.epochs)} ep.", (xi, r.uar), xytext=(6, -3), textcoords="offset points",
-                                    fontsize=style.MIN_FONT_SIZE, color=style.PALETTE[k], va="top")
-        if corpus in claims:
-            ax.plot([-0.12], [claims[corpus]], marker="*", ms=12, color="k", ls="none",
-                    label="paper's claim (accuracy)")
-        ax.set_xticks(range(3), ["paper's\nsplit", "recordings\nheld out", "speakers\nheld out"])
-        ax.set_xlim(-0.35, 2.35)
-        ax.set_ylim(0, 105)
-        ax.set_title(corpus_title(corpus))
-        ax.grid(axis="y", alpha=0.3)
-    for ax in axes[:, 0]:
-        ax.set_ylabel("UAR (%)")
-    for ax in axes.ravel()[len(corpora):]:
-        ax.set_visible(False)
-    handles = {}
-    for ax in axes.ravel():
-        for hd, lab in zip(*ax.get_legend_handles_labels()):
-            handles.setdefault(lab, hd)
-    fig.tight_layout(rect=(0, 0.75 / fig.get_figheight(), 1, 1))
-    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=2, frameon=False)
-    return fig
 
 
 def status(res: Results, data_root=None, *, base: str = "", suffix: str = ".html", here: bool = True) -> pd.DataFrame:
@@ -382,6 +318,9 @@ def run_sentences(res: Results, data_root=None, *, here: bool = True) -> list[st
         out.append(f"Audio of {len(found)} of the paper's {len(paper.FIGURES)} corpora was found on the machine that "
                    f"built this page" + (f" ({_join([corpus_title(c) for c in found])})" if found else "")
                    + (f"; not found: {_join(missing)}." if missing else "."))
+        if not found and not res.empty:
+            out.append("**Nothing on this page was computed on this machine**: every number below is read from the "
+                       "results files committed with the book, written by runs on the machines named in them.")
     if res.empty:
         out.append("No results file was found, so this page shows no real result: run `make reproduce` and "
                    "`make audit` (see the README).")
@@ -450,7 +389,7 @@ def readme_section(res: Results) -> str:
         tab = corpus_table(h, corpus)
         for model in tab.columns:
             lines.append(f"| {corpus_title(corpus)} | {model} | " + " | ".join(tab[model]) + " |")
-        note = _data_note(corpus, h)
+        note = data_note(corpus, h)
         notes += [f"{corpus_title(corpus)}, {note}"] if note else []
     lines += [""] + [f"- **{MODEL_NAMES[m]}**: {MODEL_NOTES[m]}." for m in HEADLINE_MODELS if m in set(h["model"])]
     lines += [f"- {n[0].upper()}{n[1:]}" for n in notes]

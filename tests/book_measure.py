@@ -92,6 +92,25 @@ OVERFLOW_JS = """() => {
 
 TEXT_JS = """() => (document.querySelector('main') || document.body).innerText"""
 
+#: a figure drawn under the figure standard is at most this wide (ser_lib.viz.style.CONTENT_WIDTH_PX)
+FIGURE_MAX_PX = 688
+
+UNCUED_SCROLL_JS = """() => {
+  // Boxes in the main column whose content is wider than the box (they scroll sideways) and that show
+  // no cue: neither a gradient background (scroll shadows) nor a visible scroll bar style.
+  const main = document.querySelector('article.bd-article') || document.querySelector('article');
+  if (!main) return [];
+  const out = [];
+  for (const el of main.querySelectorAll('*')) {
+    if (el.scrollWidth <= el.clientWidth + 2 || !el.clientWidth) continue;
+    const s = getComputedStyle(el);
+    if (!(s.overflowX === 'auto' || s.overflowX === 'scroll')) continue;
+    if (s.backgroundImage.includes('gradient')) continue;
+    out.push(`${el.tagName.toLowerCase()}.${[...el.classList].join('.')} (${el.scrollWidth} > ${el.clientWidth} px)`);
+  }
+  return out.slice(0, 6);
+}"""
+
 SLIDERS_JS = """() => [...document.querySelectorAll('.jupyter-widgets .widget-hslider, .jupyter-widgets .slider-container')]
   .map(el => { const r = el.getBoundingClientRect(); return {w: Math.round(r.width), h: Math.round(r.height)}; })"""
 
@@ -122,3 +141,72 @@ def open_measured(context, url: str):
     page.goto(url, wait_until="networkidle", timeout=90_000)
     page.wait_for_timeout(500)
     return page, tr
+
+
+# ------------------------------------------------------------------------------------------ serving
+def gzip_handler(directory: str):
+    """A static-file handler that compresses text assets (HTML, JS, CSS, JSON, SVG) with gzip when the
+    browser accepts it, as the hosts that publish such books do (GitHub Pages, Read the Docs, Netlify).
+    Page weights measured through it are bytes on the wire."""
+    import functools
+    import gzip
+    import http.server
+    import mimetypes
+    import os
+
+    cache: dict[str, bytes] = {}
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args, **kwargs):  # quiet
+            pass
+
+        def do_GET(self):  # noqa: N802 - http.server's name
+            path = self.translate_path(self.path)
+            if os.path.isdir(path):
+                path = os.path.join(path, "index.html")
+            text = path.endswith((".html", ".js", ".css", ".json", ".svg", ".map", ".txt", ".inv"))
+            if not (text and os.path.isfile(path) and "gzip" in self.headers.get("Accept-Encoding", "")):
+                return super().do_GET()
+            if path not in cache:
+                with open(path, "rb") as fh:
+                    cache[path] = gzip.compress(fh.read(), compresslevel=6)
+            body = cache[path]
+            self.send_response(200)
+            self.send_header("Content-Type", mimetypes.guess_type(path)[0] or "application/octet-stream")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return functools.partial(Handler, directory=directory)
+
+
+def toc_pages(repo: Path) -> list[str]:
+    """Every page of the book's table of contents (``_toc.yml``), as source paths without suffix."""
+    import yaml
+
+    toc = yaml.safe_load((repo / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for e in entries or []:
+            if "file" in e:
+                files.append(e["file"])
+            if "glob" in e:
+                files.extend(str(p.with_suffix("").relative_to(repo))
+                             for p in sorted(repo.glob(e["glob"] + ".ipynb")) + sorted(repo.glob(e["glob"] + ".md")))
+            for key in ("sections", "chapters", "parts"):
+                walk(e.get(key))
+
+    walk(toc.get("parts"))
+    walk(toc.get("chapters"))
+    return files
+
+
+def follows_figure_standard(repo: Path, page_file: str) -> bool:
+    """Whether the page's figures were drawn under ser_lib.viz.style: its notebook (or, for a published
+    record, the executed copy) calls ``style.apply()``; pages without figures count as following it."""
+    nb = repo / f"{page_file}.ipynb"
+    if not nb.exists():
+        return True
+    return "style.apply()" in nb.read_text()

@@ -1,6 +1,6 @@
-"""The augmentation and MFCC pages in headless Chromium: the static (kernel-free) sliders switch
-the visible variant, nothing is fetched from a CDN, no font or script 404s, no widget is
-rendered twice.
+"""The augmentation and MFCC pages in headless Chromium: the static (kernel-free) player's sliders switch
+the visible variant, nothing is fetched from a CDN, no font or script 404s, and the page does without the
+widget manager (the player is plain HTML; the live widget's output is removed from the page).
 
 Uses the browser fixtures of ``tests/conftest.py`` (``open_page``, served from ``$BOOK_HTML``,
 default ``_build/html``); skipped with a reason when the built book or Chromium is missing.
@@ -14,6 +14,7 @@ pytestmark = pytest.mark.browser
 
 AUG = "notebooks/03_augmentation.html"
 MFCC = "notebooks/02_mfcc.html"
+PLAYER = ".ser-static-player"
 
 
 def _page_or_skip(book_html, rel):
@@ -22,33 +23,33 @@ def _page_or_skip(book_html, rel):
 
 
 def _visible_variant(page):
-    """(audio src, image src) of the static widget's visible variant, or None."""
+    """(audio src, image src) of the static player's visible variant."""
     return page.evaluate("""() => {
-        const vis = el => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
-        const audios = [...document.querySelectorAll('.jupyter-widgets audio')].filter(vis);
-        const imgs = [...document.querySelectorAll('.jupyter-widgets img')].filter(vis);
+        const root = document.querySelector('.ser-static-player');
+        const audios = [...root.querySelectorAll('audio')], imgs = [...root.querySelectorAll('img')];
         return {n_audio: audios.length, n_img: imgs.length,
-                audio: audios.map(a => a.src.slice(-200)), img: imgs.map(i => i.src.slice(-200))};
+                audio: audios.map(a => a.src.slice(-200)), img: imgs.map(i => i.src.slice(-200)),
+                labels: [...root.querySelectorAll('output')].map(o => o.textContent)};
     }""")
 
 
 def test_static_sliders_switch_variant(open_page, book_html):
     _page_or_skip(book_html, AUG)
     page, problems = open_page(AUG)
-    page.wait_for_selector(".jupyter-widgets .slider-container, .widget-slider", timeout=30_000)
-    sliders = page.locator(".widget-hslider")
-    assert sliders.count() == 2, f"expected the pitch and SNR sliders only, found {sliders.count()} (rendered twice?)"
+    page.wait_for_selector(f"{PLAYER} input[type=range]", timeout=30_000)
+    sliders = page.locator(f"{PLAYER} input[type=range]")
+    assert sliders.count() == 2, f"expected the pitch and SNR sliders only, found {sliders.count()}"
     before = _visible_variant(page)
     assert before["n_audio"] == 1 and before["n_img"] == 1, before
     for which, key in ((0, "ArrowRight"), (1, "ArrowRight"), (1, "ArrowRight")):
-        handle = sliders.nth(which).locator(".noUi-handle, .ui-slider-handle").first
-        handle.focus()
+        sliders.nth(which).focus()
         page.keyboard.press(key)
-        page.wait_for_timeout(300)
+        page.wait_for_timeout(200)
         after = _visible_variant(page)
         assert after["n_audio"] == 1 and after["n_img"] == 1, after
         assert after["audio"] != before["audio"], f"slider {which}: audio did not change"
         assert after["img"] != before["img"], f"slider {which}: image did not change"
+        assert after["labels"] != before["labels"], f"slider {which}: its value label did not change"
         before = after
     assert not problems.errors, "\n".join(problems.errors)
 
@@ -56,15 +57,13 @@ def test_static_sliders_switch_variant(open_page, book_html):
 def test_augmentation_page_serves_everything_itself(open_page, book_html):
     _page_or_skip(book_html, AUG)
     page, problems = open_page(AUG)
-    page.wait_for_selector(".widget-hslider", timeout=30_000)
-    page.wait_for_timeout(500)
+    page.wait_for_selector(PLAYER, timeout=30_000)
     assert not problems.errors, "\n".join(problems.errors)  # console/page errors, 404s, off-site requests
-    assert page.locator("article audio").count() >= 4  # the four versions' players
+    assert page.locator("article audio").count() >= 5  # the four versions' players and the static player
     assert page.locator("article img").count() >= 3
-    # the widget state scripts are rendered once each
-    views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
-    rendered = page.locator(".jupyter-widgets.widget-vbox, .widget-vbox").count()
-    assert views >= 1 and rendered >= 1
+    # no widget manager and no widget state: the static player needs neither
+    assert page.locator('script[src*="embed-amd"]').count() == 0
+    assert page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count() == 0
 
 
 def test_mfcc_page_has_figures_and_players(open_page, book_html):

@@ -68,9 +68,9 @@ def test_sentences_about_what_ran_come_from_the_files(results, tmp_path):
     assert "EMO-DB (339 recordings, 4 emotions)" in text
     assert "not yet been trained with recordings or speakers held out" in text
     h = report.headline(results)
-    assert "different data" not in report._data_note("emodb", h)
-    assert "535 recordings and 7 emotions" in report._data_note("emodb", h)
-    assert "339 recordings and 4 emotions" in report._data_note("emodb", h)
+    assert "different data" not in report.data_note("emodb", h)
+    assert "535 recordings and 7 emotions" in report.data_note("emodb", h)
+    assert "339 recordings and 4 emotions" in report.data_note("emodb", h)
     assert report.interpretation(h).startswith("With the same model and data (audit's efficient CNN, per-speaker "
                                                "norm.), holding out speakers moves its UAR")
 

@@ -9,7 +9,9 @@ Page weight (``html-page-context`` and ``build-finished``):
 - the theme's ``fontawesome.js`` (1.5 MB, the SVG version of every icon) is replaced by a stub: the theme's
   stylesheet already draws its icons with the Font Awesome web font;
 - ``ser-book.css`` (from ``_vendor/``): the page rules of the book (tables that fit or scroll with a
-  visible cue, wrapped output lines, figures on white in dark mode, one search button).
+  visible cue, wrapped output lines, figures on white in dark mode, one search button);
+- ``ser-toc.js`` (1 KB): the right-hand contents highlight the section being read when scrolling up too
+  (the theme's observer only reacts to headings entering the top of the window).
 
 Published records (``source-read``, only the text handed to the parser; the files are not touched):
 executed notebooks under ``book/reproductions/`` and ``book/audit/`` lose papermill's injected-parameters
@@ -39,8 +41,19 @@ def _text_of(out: dict) -> str:
     if out.get("output_type") == "stream":
         return "".join(out.get("text", ""))
     data = out.get("data", {})
-    plain = data.get("text/plain") or data.get("text/markdown") or ""
-    return "".join(plain) if isinstance(plain, list) else str(plain)
+    join = lambda v: "".join(v) if isinstance(v, list) else str(v or "")  # noqa: E731
+    plain = join(data.get("text/plain")) or join(data.get("text/markdown"))
+    if (not plain or plain.startswith("<IPython.core.display")) and "text/html" in data:
+        import html as _html
+
+        plain = _html.unescape(re.sub(r"<[^>]+>", " ", join(data["text/html"])))
+    return plain
+
+
+def _key(text: str) -> str:
+    """What identifies a message: its last 120 letters and digits (a banner printed as "TITLE: text" and
+    shown as a box titled "Title" end the same way)."""
+    return re.sub(r"[^0-9a-z]", "", text.lower())[-120:]
 
 
 def _tags(cell: dict) -> list:
@@ -77,16 +90,17 @@ def clean_record(nb: dict) -> dict:
         if not any(t in tags for t in ("remove-cell", "remove-input", "hide-input", "hide-cell")):
             tags.append("hide-input")
         outs = cell.get("outputs", [])
-        shown = {" ".join(_text_of(o).split()) for o in outs if o.get("output_type") != "stream"}
+        shown = {_key(_text_of(o)) for o in outs if o.get("output_type") != "stream"}
         kept = []
         for out in outs:
-            text = " ".join(_text_of(out).split())
-            if out.get("output_type") == "stream" and len(text) >= _MIN_DUP and text in shown:
+            text = _text_of(out)
+            key = _key(text) if len(text.strip()) >= _MIN_DUP else None
+            if key and out.get("output_type") == "stream" and key in shown:
                 continue  # the plain-text copy of a box shown by the same cell
-            if len(text) >= _MIN_DUP and text in seen:
+            if key and key in seen:
                 continue  # the same message again (a printed copy of a banner, a repeated note)
-            if text:
-                seen.add(text)
+            if key:
+                seen.add(key)
             kept.append(_clean_output(out, scrub))
         cell["outputs"] = kept
     return nb
@@ -146,6 +160,9 @@ def _page_assets(app, pagename, templatename, context, doctree):
     except Exception:  # noqa: BLE001 - no math domain: rely on the body
         pass
     has_widgets = "application/vnd.jupyter.widget-view+json" in body
+    if os.environ.get("PAGE_ASSETS_DEBUG"):
+        print(f"[page_assets] {pagename}: math={has_math} widgets={has_widgets} "
+              f"scripts={[(_src(j), str(_attrs(j).get('body', ''))[:40]) for j in scripts]}")
     kept = []
     for js in scripts:
         src, attrs = _src(js), _attrs(js)
@@ -173,4 +190,5 @@ def setup(app):
     app.connect("html-page-context", _page_assets, priority=950)
     app.connect("build-finished", _stub_fontawesome)
     app.add_css_file("ser-book.css")
+    app.add_js_file("ser-toc.js", loading_method="defer")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

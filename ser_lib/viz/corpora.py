@@ -126,7 +126,7 @@ def plot_durations(info: pd.DataFrame, offset: float = paper.OFFSET, duration: f
 
 
 def plot_example(y: np.ndarray, sr: int, title: str = "", offset: float = paper.OFFSET,
-                 duration: float = paper.DURATION, ax=None, figsize=(4.2, 1.3)):
+                 duration: float = paper.DURATION, ax=None, figsize=(3.7, 1.25)):
     """Waveform of ``y`` (shape ``(n,)``, ``sr`` Hz) against time, the paper's window shaded."""
     plt = _plt()
     if ax is None:
@@ -170,7 +170,7 @@ def example_card(y: np.ndarray, sr: int, title: str, *, offset: float = paper.OF
     return HTML('<div class="ser-example" style="display:flex;align-items:center;gap:4px 10px;flex-wrap:wrap;'
                 'margin:2px 0">'
                 f'<img src="data:image/png;base64,{img}" alt="waveform: {html.escape(title)}" '
-                'style="flex:1 1 260px;min-width:0;max-width:420px;height:auto"/>'
+                'style="flex:0 1 auto;min-width:0;max-width:100%;height:auto"/>'
                 f'<div style="flex:0 1 auto;max-width:100%">{player}</div></div>')
 
 
