@@ -155,14 +155,11 @@ def _page_assets(app, pagename, templatename, context, doctree):
         return
     body = context.get("body", "") or ""
     has_math = bool(_MATH.search(body))
-    try:
-        has_math = has_math or app.env.get_domain("math").has_equations(pagename)
+    try:  # the page's own equations (has_equations() also counts every page of its toctree: the root page)
+        has_math = has_math or bool(app.env.get_domain("math").data.get("has_equations", {}).get(pagename))
     except Exception:  # noqa: BLE001 - no math domain: rely on the body
         pass
     has_widgets = "application/vnd.jupyter.widget-view+json" in body
-    if os.environ.get("PAGE_ASSETS_DEBUG"):
-        print(f"[page_assets] {pagename}: math={has_math} widgets={has_widgets} "
-              f"scripts={[(_src(j), str(_attrs(j).get('body', ''))[:40]) for j in scripts]}")
     kept = []
     for js in scripts:
         src, attrs = _src(js), _attrs(js)
