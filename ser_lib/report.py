@@ -61,6 +61,9 @@ MODEL_NOTES = {"paper_code": "our replica of the released Keras network (about 3
 _ORIGINALS_ONLY = "original versions only"
 _TITLES = {"savee": "SAVEE", "ravdess": "RAVDESS", "cremad": "CREMA-D", "tess": "TESS", "emodb": "EMO-DB",
            "emovo": "EMOVO", "synthetic": "synthetic"}
+#: who ran each kind of number, in sentences
+SOURCE_NAMES = {"reproduce": "the reproduction", "faithful": "the paper's network on the honest splits",
+                "audit": "the audit"}
 #: where each kind of number is shown in the book (relative to the book's root folder)
 PAGES = {"reproduce": "reproductions/{corpus}", "audit": "audit/audit", "faithful": "audit/same_network"}
 
@@ -180,6 +183,15 @@ def headline(res: Results, models=HEADLINE_MODELS) -> pd.DataFrame:
                          "uar_std": std, "n": n, "epochs": int(par.get("epochs") or 0), "epochs_of": None,
                          "classes": len(par.get("labels") or []), "recordings": rec.get("data", {}).get("n_files"),
                          "source": "faithful"})
+    budgets: dict = {}
+    for rec in res.faithful:  # the paper's split at the honest splits' budget E, from the run's own history
+        budgets.setdefault(rec["params"]["corpus"], set()).add(int(rec["params"].get("epochs") or 0))
+    for row in rows:
+        if row["source"] == "reproduce" and len(budgets.get(row["corpus"], ())) == 1:
+            e = next(iter(budgets[row["corpus"]]))
+            hist = {int(x["epoch"]): x for x in (res.reproduce[row["corpus"]].get("history") or [])}
+            if e in hist and hist[e].get("val_uar") is not None and e != row["epochs"]:
+                row["at_epochs"], row["uar_at"] = e, 100 * hist[e]["val_uar"]
     d = res.audit
     if not d.empty:
         d = d[d["augment"] & d["model"].isin([m for m in models if m != "paper_code"])]
@@ -196,7 +208,7 @@ def headline(res: Results, models=HEADLINE_MODELS) -> pd.DataFrame:
                          "epochs_of": None, "classes": len(data.get("labels") or []),
                          "recordings": data.get("n_recordings"), "source": "audit"})
     out = pd.DataFrame(rows, columns=["corpus", "protocol", "model", "uar", "uar_std", "n", "epochs", "epochs_of",
-                                      "classes", "recordings", "source"])
+                                      "classes", "recordings", "source", "at_epochs", "uar_at"])
     order = {c: i for i, c in enumerate(paper.FIGURES)}
     return out.sort_values(["corpus", "protocol", "model"], key=lambda s: s.map(
         order if s.name == "corpus" else {p: i for i, p in enumerate(PROTOCOLS)} if s.name == "protocol"
@@ -207,6 +219,8 @@ def _cell(r) -> str:
     text = f"{r.uar:.1f}" + ("" if r.uar_std is None or pd.isna(r.uar_std) else f" ± {r.uar_std:.1f}")
     if r.model == "paper_code" and r.epochs and not pd.isna(r.epochs):
         text += f" ({int(r.epochs)} of {int(r.epochs_of)} ep.)" if not pd.isna(r.epochs_of) else f" ({int(r.epochs)} ep.)"
+    if getattr(r, "at_epochs", None) is not None and not pd.isna(r.at_epochs):
+        text += f"; {r.uar_at:.1f} at {int(r.at_epochs)} ep."
     return text
 
 
@@ -241,8 +255,10 @@ def data_note(corpus: str, h: pd.DataFrame) -> str:
     kinds = {(int(r.recordings or 0), int(r.classes or 0)) for r in g.itertuples()}
     if len(kinds) <= 1:
         return ""
-    parts = [f"{'the reproduction' if r.source == 'reproduce' else 'the ' + r.source} used {int(r.recordings or 0)} "
-             f"recordings and {int(r.classes or 0)} emotions" for r in g.itertuples()]
+    groups: dict = {}
+    for r in g.itertuples():
+        groups.setdefault((int(r.recordings or 0), int(r.classes or 0)), []).append(SOURCE_NAMES.get(r.source, r.source))
+    parts = [f"{_join(names)} used {n} recordings and {k} emotions" for (n, k), names in groups.items()]
     return "not the same data: " + "; ".join(parts) + "."
 
 
@@ -371,9 +387,19 @@ def interpretation(h: pd.DataFrame, model: str | None = None) -> str:
             f"{g['paper'].min():.0f}–{g['paper'].max():.0f} % on the paper's split to "
             f"{g['speaker'].min():.0f}–{g['speaker'].max():.0f} %")
     if (drop > 5).all():
-        return text + (f" (−{drop.min():.0f} to −{drop.max():.0f} points on every corpus): the paper's split rewards "
-                       "recognising recordings and voices already heard in training, not emotion in new speech.")
-    return text + "."
+        text += (f" (−{drop.min():.0f} to −{drop.max():.0f} points on every corpus): the paper's split rewards "
+                 "recognising recordings and voices already heard in training, not emotion in new speech.")
+    else:
+        text += "."
+    same = []  # the paper's own network, same budget on both splits
+    for r in h[(h["model"] == "paper_code") & h["at_epochs"].notna()].itertuples():
+        for o in h[(h["model"] == "paper_code") & (h["corpus"] == r.corpus) & (h["protocol"] != "paper")].itertuples():
+            if o.epochs == r.at_epochs:
+                same.append(f"{corpus_title(r.corpus)} after {int(o.epochs)} epochs, {r.uar_at:.1f} % on the paper's "
+                            f"split and {o.uar:.1f} % with {SPLIT_NAMES[o.protocol]}")
+    if same:
+        text += " The paper's own network, trained equally long on both splits: " + "; ".join(same) + "."
+    return text
 
 
 def readme_section(res: Results) -> str:

@@ -125,3 +125,28 @@ def test_readme_headline_matches_the_committed_results():
         pytest.fail("README.md has no headline block")
     assert not report.update_readme(readme, check=True), \
         "README.md's headline is out of date: run `.venv/bin/python -m ser_lib.report --readme README.md`"
+
+
+def test_the_paper_network_on_an_honest_split_is_compared_at_the_same_budget(tmp_path):
+    """A faithful-audit result (the paper's network, E epochs, recordings held out) appears in the headline, and
+    the paper's split is also given at E epochs, from the reproduction's own per-epoch history."""
+    _write_reproduce(tmp_path, epochs_run=40)
+    rec = json.loads((tmp_path / "reproduce" / "emodb.json").read_text())
+    rec["history"] = [{"epoch": e, "val_uar": 0.5 + 0.01 * e} for e in range(1, 41)]
+    (tmp_path / "reproduce" / "emodb.json").write_text(json.dumps(rec))
+    _write_audit(tmp_path)
+    write_results(tmp_path / "faithful" / "emodb__utterance__paper_code__E20__seed0.json",
+                  params={"corpus": "emodb", "protocol": "utterance", "model": "paper_code", "epochs": 20,
+                          "labels": [f"e{i}" for i in range(7)]},
+                  metrics={"last_uar_mean": 0.25, "folds": [{"last": {"uar": 0.25}}]}, wall_time_s=1.0,
+                  data={"n_files": 535})
+    res = report.load(tmp_path)
+    h = report.headline(res)
+    tab = report.corpus_table(h, "emodb")
+    assert tab.loc["recordings held out", report.MODEL_NAMES["paper_code"]] == "25.0 (20 ep.)"
+    assert tab.loc["paper's split", report.MODEL_NAMES["paper_code"]] == "96.0 (40 of 100 ep.); 70.0 at 20 ep."
+    assert ("EMO-DB after 20 epochs, 70.0 % on the paper's split and 25.0 % with recordings held out"
+            in report.interpretation(h))
+    assert "trained with recordings held out on EMO-DB (20 epochs)" in " ".join(report.run_sentences(res, here=False))
+    note = report.data_note("emodb", h)
+    assert "the reproduction and the paper's network on the honest splits used 535 recordings" in note

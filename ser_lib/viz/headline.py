@@ -32,6 +32,8 @@ def _card_cell(r) -> str:
     if r.model == "paper_code" and r.epochs and not pd.isna(r.epochs):
         of = f" of {int(r.epochs_of)}" if r.epochs_of is not None and not pd.isna(r.epochs_of) else ""
         out += f'<br><span class="ser-sub">{int(r.epochs)}{of} epochs</span>'
+    if getattr(r, "at_epochs", None) is not None and not pd.isna(r.at_epochs):
+        out += f'<br><span class="ser-sub">{r.uar_at:.1f} at {int(r.at_epochs)}</span>'
     return out
 
 
