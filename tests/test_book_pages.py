@@ -23,6 +23,8 @@ EXPECTED = {
     "04_attention": (3, 1),
     "results": (0, 0),
     "audit": (3, 0),
+    "05_your_voice": (1, 1),
+    "06_cross_corpus": (2, 0),
 }
 DEFAULT_REPRODUCTION = (2, 0)  # book/reproductions/<corpus>: curves + confusion matrix
 TEXT_REPRODUCTION = (0, 0)     # book/reproductions/<corpus>.md: a corpus with no run (e.g. CREMA-D), text only
