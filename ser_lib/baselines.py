@@ -69,19 +69,25 @@ def _one(args) -> np.ndarray:
     cp = _cache_path(path, feature_set, cache_dir)
     if cp.exists():
         return np.load(cp)
-    import opensmile
-
     from . import audio
+
+    y, sr = audio.load(path, sr=OPENSMILE_SR, offset=paper.OFFSET, duration=paper.DURATION)
+    return _functionals(y, sr, feature_set, cp)
+
+
+def _functionals(y: np.ndarray, sr: int, feature_set: str, cache_path: Path) -> np.ndarray:
+    """openSMILE functionals of ``y`` (one smile extractor per feature set and process), saved
+    atomically to ``cache_path``."""
+    import opensmile
 
     if feature_set not in _SMILE:
         _SMILE[feature_set] = opensmile.Smile(feature_set=getattr(opensmile.FeatureSet, feature_set),
                                               feature_level=opensmile.FeatureLevel.Functionals)
-    y, sr = audio.load(path, sr=OPENSMILE_SR, offset=paper.OFFSET, duration=paper.DURATION)
     x = _SMILE[feature_set].process_signal(y, sr).to_numpy(dtype=np.float32).ravel()
-    cp.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cp.with_suffix(f".{os.getpid()}.tmp.npy")
+    cache_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache_path.with_suffix(f".{os.getpid()}.tmp.npy")
     np.save(tmp, x)
-    os.replace(tmp, cp)
+    os.replace(tmp, cache_path)
     return x
 
 
@@ -94,22 +100,13 @@ def _one_version(args) -> np.ndarray:
     cp = cache_dir / feature_set / "versions" / f"{key}.npy"
     if cp.exists():
         return np.load(cp)
-    import opensmile
     import soxr
 
     from .features import clip_versions
 
-    if feature_set not in _SMILE:
-        _SMILE[feature_set] = opensmile.Smile(feature_set=getattr(opensmile.FeatureSet, feature_set),
-                                              feature_level=opensmile.FeatureLevel.Functionals)
     y = clip_versions(path, rid, (version,), seed)[version]
     y = soxr.resample(np.asarray(y, np.float32), paper.SR, OPENSMILE_SR, quality="HQ").astype(np.float32)
-    x = _SMILE[feature_set].process_signal(y, OPENSMILE_SR).to_numpy(dtype=np.float32).ravel()
-    cp.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cp.with_suffix(f".{os.getpid()}.tmp.npy")
-    np.save(tmp, x)
-    os.replace(tmp, cp)
-    return x
+    return _functionals(y, OPENSMILE_SR, feature_set, cp)
 
 
 def opensmile_versions(paths, recording_ids, versions, feature_set: str = "ComParE_2016", *, seed: int = 0,
