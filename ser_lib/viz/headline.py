@@ -65,7 +65,9 @@ def headline_html(h: pd.DataFrame, *, base: str = "", suffix: str = ".html") -> 
 
 def plot_headline(h: pd.DataFrame, claims: dict | None = None):
     """One panel per corpus: UAR (%) on the paper's split, with recordings held out and with speakers
-    held out, for each model of ``h`` (mean ± std), with the paper's claimed accuracy as a star."""
+    held out, for each model of ``h`` (mean ± std), with the paper's claimed accuracy as a star. The paper's
+    network is drawn as points labelled with their epochs; when it also ran on an honest split, a dashed
+    line joins that point to a hollow one: the paper's split after the same number of epochs."""
     plt = style.pyplot()
     claims = paper.CLAIMED_ACCURACY if claims is None else claims
     corpora = list(dict.fromkeys(h["corpus"]))
@@ -82,14 +84,20 @@ def plot_headline(h: pd.DataFrame, claims: dict | None = None):
             gm = g[g["model"] == model].set_index("protocol")
             gm = gm.reindex([p for p in PROTOCOLS if p in gm.index])
             x = [PROTOCOLS.index(p) + (0.18 if model == "paper_code" else 0) for p in gm.index]
+            # the paper's network: points only, as its runs differ in epochs; a dashed line joins runs of equal length
             ax.errorbar(x, gm["uar"], yerr=gm["uar_std"].astype(float).fillna(0), marker=marker,
                         ms=6, capsize=3, color=style.PALETTE[k], label=MODEL_NAMES.get(model, model),
-                        ls="-" if len(x) > 1 else "none")
+                        ls="-" if len(x) > 1 and model != "paper_code" else "none")
             if model == "paper_code":
                 for xi, r in zip(x, gm.itertuples()):
                     if r.epochs and not pd.isna(r.epochs):
                         ax.annotate(f"{int(r.epochs)} ep.", (xi, r.uar), xytext=(6, 0), textcoords="offset points",
                                     fontsize=style.MIN_FONT_SIZE, color=style.PALETTE[k], va="center")
+                    if getattr(r, "at_epochs", None) is not None and not pd.isna(r.at_epochs):
+                        same = [(xj, o.uar) for xj, o in zip(x, gm.itertuples()) if o.epochs == r.at_epochs]
+                        # hollow: the same run after as many epochs as the honest split's (labelled there)
+                        ax.plot([xi] + [q[0] for q in same], [r.uar_at] + [q[1] for q in same], ls="--", lw=1.2,
+                                marker=marker, mfc="white", ms=6, color=style.PALETTE[k], zorder=1)
         if corpus in claims:
             ax.plot([-0.14], [claims[corpus]], marker="*", ms=12, color="k", ls="none",
                     label="paper's claim (accuracy)")
