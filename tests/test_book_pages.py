@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
+from book_measure import toc_pages
 
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.browser
@@ -30,26 +30,7 @@ DEFAULT_REPRODUCTION = (2, 0)  # book/reproductions/<corpus>: curves + confusion
 TEXT_REPRODUCTION = (0, 0)     # book/reproductions/<corpus>.md: a corpus with no run (e.g. CREMA-D), text only
 
 
-def _toc_pages() -> list[str]:
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
-    files = [toc["root"]]
-
-    def walk(entries):
-        for e in entries or []:
-            if "file" in e:
-                files.append(e["file"])
-            if "glob" in e:
-                files.extend(str(p.with_suffix("").relative_to(REPO))
-                             for p in sorted(REPO.glob(e["glob"] + ".ipynb")) + sorted(REPO.glob(e["glob"] + ".md")))
-            for key in ("sections", "chapters", "parts"):
-                walk(e.get(key))
-
-    walk(toc.get("parts"))
-    walk(toc.get("chapters"))
-    return files
-
-
-PAGES = _toc_pages()
+PAGES = toc_pages(REPO)
 
 
 @pytest.mark.parametrize("page_file", PAGES)
