@@ -12,7 +12,7 @@ from ser_lib.publish import INSTALL_MARKER, install_cell_source, repository_url,
 REPO = Path(__file__).resolve().parent.parent
 #: source notebooks whose owners have not added the install cell yet (scripts/set_repository.py adds it);
 #: the test fails when one of them gets it, so that this list only shrinks
-PENDING = {"05_your_voice.ipynb", "06_cross_corpus.ipynb", "same_network.ipynb"}
+PENDING: set[str] = set()
 
 
 def _sources() -> list[Path]:

@@ -64,14 +64,14 @@ def format_three_splits(table: pd.DataFrame) -> pd.DataFrame:
 def plot_three_splits(table: pd.DataFrame, folds: pd.DataFrame, epochs: int):
     """Bars of test UAR per corpus and split after ``epochs`` epochs (last-epoch weights), with one
     dot per fold for the honest splits and the paper split's last epoch run as a marker."""
-    import matplotlib.pyplot as plt
-
     from ..experiments.faithful import SPLIT_NAMES
+    from . import style
 
+    plt = style.pyplot()
     corpora = list(dict.fromkeys(table["corpus"]))
-    fig, ax = plt.subplots(figsize=(8, 3.6), dpi=110)
+    fig, ax = plt.subplots(figsize=style.figsize(3.6))
     width = 0.26
-    colours = {"paper": "#D55E00", "utterance": "#0072B2", "speaker": "#009E73"}  # Okabe-Ito
+    colours = {"paper": style.PALETTE[3], "utterance": style.PALETTE[0], "speaker": style.PALETTE[2]}
     for j, protocol in enumerate(_SPLIT_ORDER):
         name = SPLIT_NAMES[protocol]
         xs, ys = [], []
@@ -92,7 +92,7 @@ def plot_three_splits(table: pd.DataFrame, folds: pd.DataFrame, epochs: int):
         ax.bar(xs, ys, width, color=colours[protocol], label=f"{name} ({epochs} epochs)")
     ax.set_xticks(range(len(corpora)), [_title(c) for c in corpora])
     ax.set(ylabel="test UAR (%)", ylim=(0, 100), title="The same network, three splits (dots: one per fold)")
-    ax.legend(fontsize=8, loc="lower left", framealpha=0.9)
+    ax.legend(loc="lower left", framealpha=0.9)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     return fig
