@@ -30,7 +30,10 @@ standardised with the mean and standard deviation of its speaker's original reco
 (:mod:`ser_lib.scaling`). This
 uses the *unlabeled* audio of the test speaker (transductive; at deployment it needs a few
 recordings of the user) and is a standard device of speaker-independent SER; results with and
-without it are reported separately, and the baselines get it too.
+without it are reported separately, and the baselines get it too. Enrolment (suffix ``+enrol``):
+the statistics come from :data:`ENROL_K` recordings of each test speaker, which are then not scored.
+The headline (:data:`HEADLINE_MODELS`) is inductive: no test audio is used before scoring.
+Tables of the stored results: :mod:`ser_lib.audit_tables`.
 
 Seeds: the ``paper`` split is always the released one (``random_state=42``) and the seed
 changes initialisation, shuffling and batch augmentation; ``utterance`` draws its split with
@@ -38,8 +41,6 @@ the seed; ``speaker`` folds are fixed by the corpus and the seed draws the valid
 """
 from __future__ import annotations
 
-import json
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,7 @@ import pandas as pd
 from . import frames as FR
 from . import metrics as M
 from . import paper
+from . import audit_tables as T
 from . import protocols as P
 from .config import REPO_ROOT
 from .labels import EMOTIONS, encode_labels
@@ -59,7 +61,7 @@ from .scaling import Standardizer, enrolment_split, speaker_standardize, speaker
 __all__ = ["HEADLINE_MODELS", "BASELINES", "ABLATION_MODELS", "CORPORA", "TRANSDUCTIVE_MODELS", "ENROLMENT_MODELS",
            "CorpusData", "load_corpus", "result_path", "evaluate", "job_path", "matches_legacy",
            "run_job", "collect",
-           "summary_table", "leakage_table", "DEFAULT_RESULTS_DIR"]
+           "summary_table", "leakage_table", "normalisation_table", "DEFAULT_RESULTS_DIR"]
 
 #: Results of the second edition (inductive headline, enrolment, same fitted rows, predictions).
 DEFAULT_RESULTS_DIR = REPO_ROOT / "results" / "audit-v2"
@@ -416,71 +418,15 @@ def run_job(spec, path, *, data_root=None, n_jobs: int = 1, progress: bool = Fal
 
 # --------------------------------------------------------------------------------------- reading
 def collect(results_dir=DEFAULT_RESULTS_DIR, *, corpora: Iterable[str] | None = None) -> pd.DataFrame:
-    """One row per (corpus, protocol, model, seed, augment, fold) from the results files.
-
-    Columns: corpus, protocol, model, seed, augment, fold, uar, accuracy, macro_f1, leakage,
-    n_test, n_train, wall_time_s (of the whole configuration), torch_threads (of that run), file.
-    """
-    rows = []
-    for p in sorted(Path(results_dir).glob("*.json")):
-        rec = json.loads(p.read_text())
-        par = rec.get("params", {})
-        if corpora is not None and par.get("corpus") not in set(corpora):
-            continue
-        for f in rec["metrics"]["folds"]:
-            rows.append({"corpus": par["corpus"], "protocol": par["protocol"], "model": par["model"],
-                         "seed": par["seed"], "augment": par.get("augment", True), "fold": f["fold"],
-                         "uar": f["uar"], "accuracy": f["accuracy"], "macro_f1": f["macro_f1"],
-                         "leakage": f["leakage"], "n_test": f["n_test"], "n_train": f["n_train"],
-                         "wall_time_s": rec.get("wall_time_s"),
-                         "torch_threads": rec.get("provenance", {}).get("hardware", {}).get("torch_threads"),
-                         "file": p.name})
-    cols = ["corpus", "protocol", "model", "seed", "augment", "fold", "uar", "accuracy", "macro_f1", "leakage",
-            "n_test", "n_train", "wall_time_s", "torch_threads", "file"]
-    return pd.DataFrame(rows, columns=cols)
+    """One row per (corpus, protocol, model, seed, augment, fold): :func:`ser_lib.audit_tables.collect`."""
+    return T.collect(results_dir, corpora=corpora)
 
 
 def grid_times(df: pd.DataFrame, headline_models: Sequence[str] = HEADLINE_MODELS) -> pd.DataFrame:
-    """Wall time of the stored runs, per grid and model (minutes, summed over corpora, protocols, seeds).
-
-    ``grid`` is ``"headline"`` for ``headline_models`` with augmentation, ``"ablation"`` for every
-    other configuration. Columns: configurations, torch threads (as recorded), wall time (min).
-    The headline total is the figure to compare with the one-hour target.
-    """
-    runs = df.drop_duplicates("file").copy()
-    runs["grid"] = np.where(runs["model"].isin(list(headline_models)) & runs["augment"], "headline", "ablation")
-    g = runs.groupby(["grid", "model", "augment"]).agg(
-        configurations=("file", "count"),
-        torch_threads=("torch_threads", lambda t: ",".join(str(int(x)) for x in sorted(set(t.dropna())))),
-        minutes=("wall_time_s", lambda w: round(float(w.sum()) / 60.0, 1)))
-    return g.rename(columns={"torch_threads": "torch threads", "minutes": "wall time (min)"})
+    """Wall time per grid and model: :func:`ser_lib.audit_tables.grid_times` (headline = ``HEADLINE_MODELS``)."""
+    return T.grid_times(df, headline_models)
 
 
-def summary_table(df: pd.DataFrame, value: str = "uar", *, models: Sequence[str] | None = None,
-                  protocols: Sequence[str] = P.PROTOCOLS, augment: bool = True, with_n: bool = False) -> pd.DataFrame:
-    """Corpus × model rows, one column per protocol: ``"mean ± std"`` (percent) over folds and seeds.
-
-    ``with_n``: append ``"[folds × seeds]"``, e.g. ``"81.3 ± 9.5 [10×3]"``.
-    """
-    d = df[df["augment"] == augment]
-    if models is not None:
-        d = d[d["model"].isin(models)]
-    if d.empty:
-        return pd.DataFrame()
-    agg = M.aggregate(d, ["corpus", "model", "protocol"], value)
-    if with_n:
-        shape = d.groupby(["corpus", "model", "protocol"]).agg(folds=("fold", "nunique"), seeds=("seed", "nunique"))
-        agg = agg.merge(shape.reset_index(), on=["corpus", "model", "protocol"])
-        agg["text"] = [f"{t} [{f}×{k}]" for t, f, k in zip(agg["text"], agg["folds"], agg["seeds"])]
-    tab = agg.pivot_table(index=["corpus", "model"], columns="protocol", values="text", aggfunc="first")
-    return tab[[p for p in protocols if p in tab.columns]]
-
-
-def leakage_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Share of test rows (percent) with a sibling in training, per corpus and protocol (neural model rows)."""
-    from .registry import MODEL_PRESETS
-
-    d = df[df["model"].map(lambda m: split_model_name(m)[0] in MODEL_PRESETS) & df["augment"]]
-    if d.empty:
-        d = df
-    return (100 * d.groupby(["corpus", "protocol"])["leakage"].mean()).unstack("protocol")
+summary_table = T.summary_table
+leakage_table = T.leakage_table
+normalisation_table = T.normalisation_table

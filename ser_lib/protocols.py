@@ -311,6 +311,9 @@ def build(protocol: str, meta: pd.DataFrame, corpus: str, seed: int = 0, *, augm
     ``augment=False`` keeps only original versions on the training side (``paper``: drops
     augmented rows from the table first, as in the notebooks' "without augmentation" runs).
     """
+    from .corpora.registry import base_corpus
+
+    corpus = base_corpus(str(corpus).lower())  # a label variant ("ravdess8") has its corpus's folds
     if protocol == "paper":
         if augment:
             return paper(meta, seed)

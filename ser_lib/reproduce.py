@@ -53,7 +53,8 @@ INIT_NOTE = ("The reproduction starts from the released Keras model's initialisa
              "run's own per-epoch record), so the learning curve over the 100 epochs is part of the finding. init='torch' (PyTorch's default layer "
              "initialisation) is a documented variant; every results file records which one was used.")
 CORPUS_TITLES = {"savee": "SAVEE", "ravdess": "RAVDESS", "cremad": "CREMA-D", "tess": "TESS",
-                 "emodb": "EMO-DB", "emovo": "EMOVO", "synthetic": "synthetic"}
+                 "emodb": "EMO-DB", "emovo": "EMOVO", "synthetic": "synthetic",
+                 "ravdess8": "RAVDESS (8 classes)"}
 
 
 def default_checkpoint_dir(corpus: str, variant: str, init: str, drop_attention: str | None, seed: int,

@@ -142,7 +142,7 @@ def test_audit_grid_synthetic(tmp_path, synthetic_root):
     assert list(tab.columns) == ["paper", "speaker"]
     times = audit.grid_times(audit.collect(tmp_path), headline_models=["efficient"])
     assert times.loc[("headline", "efficient", True), "configurations"] == 2
-    assert times.loc[("ablation", "mfcc_lr", True), "configurations"] == 2
+    assert times.loc[("other", "mfcc_lr", True), "configurations"] == 2
     assert times["torch threads"].str.len().min() > 0  # the threads each run used are recorded
     assert "±" in tab.iloc[0, 0]
 

@@ -271,3 +271,24 @@ def test_file_info_summarize_and_figures(tmp_path):
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_ravdess8_variant_keeps_calm_and_the_actor_folds(tmp_path):
+    """'ravdess8' reads the RAVDESS files with calm as an eighth class and has RAVDESS's EmoBox folds."""
+    from ser_lib import protocols as P
+
+    root = tmp_path / "data"
+    for actor in (1, 2, 3):
+        for emo in ("01", "02", "03"):
+            _touch(root, f"ravdess/Actor_{actor:02d}/03-01-{emo}-01-01-01-{actor:02d}.wav")
+    merged = corpora.scan("ravdess", root)
+    kept = corpora.scan("ravdess8", root)
+    assert kept["path"].tolist() == merged["path"].tolist()
+    assert (merged["emotion"] == "calm").sum() == 0 and (merged["emotion"] == "neutral").sum() == 6
+    assert (kept["emotion"] == "calm").sum() == 3 and (kept["emotion"] == "neutral").sum() == 3
+    assert corpora.base_corpus("ravdess8") == "ravdess" and corpora.base_corpus("emodb") == "emodb"
+    meta = kept.assign(version="original")
+    folds = P.build("speaker", meta, "ravdess8")
+    assert [f.name for f in folds] == [f.name for f in P.build("speaker", meta, "ravdess")]
+    with pytest.raises(KeyError, match="unknown corpus"):
+        corpora.scan("ravdess9", root)

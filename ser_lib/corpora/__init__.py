@@ -49,9 +49,9 @@ import pandas as pd
 
 from .. import config, paper
 from ..errors import CorpusNotFoundError, DataRootWarning
-from .registry import CORPORA, Corpus
+from .registry import CORPORA, VARIANTS, Corpus, base_corpus
 
-__all__ = ["Corpus", "CORPORA", "REAL_CORPORA", "COLUMNS", "AUDIO_SUFFIXES", "scan", "available", "locate",
+__all__ = ["Corpus", "CORPORA", "VARIANTS", "base_corpus", "REAL_CORPORA", "COLUMNS", "AUDIO_SUFFIXES", "scan", "available", "locate",
            "how_to_get", "default_corpus", "parse_path", "data_root_problem", "file_info", "summarize"]
 
 COLUMNS = ["path", "corpus", "speaker", "gender", "text", "emotion_code", "emotion", "intensity",
@@ -219,6 +219,7 @@ def scan(name: str, root: str | os.PathLike | None = None, *, calm_as_neutral: b
     Parameters
     ----------
     name : a key of :data:`CORPORA` ('savee', 'ravdess', 'cremad', 'tess', 'emodb', 'emovo', 'synthetic')
+        or of :data:`VARIANTS` ('ravdess8': RAVDESS with calm kept, i.e. ``calm_as_neutral=False``)
     root : data root holding the corpus folders (default :func:`ser_lib.config.data_root`); for
         'synthetic' the cache root (default :func:`ser_lib.config.cache_root`), where the synthetic
         corpus is generated if missing
@@ -248,6 +249,9 @@ def scan(name: str, root: str | os.PathLike | None = None, *, calm_as_neutral: b
     CorpusNotFoundError (a ``FileNotFoundError``) when the corpus is not found, saying what is
     wrong with the data root if anything, with the steps to obtain the corpus.
     """
+    if name in VARIANTS:
+        base, kwargs = VARIANTS[name]
+        return scan(base, root, warn=warn, **kwargs)
     corpus = _check_name(name)
     if name == "synthetic":
         from .. import synthetic

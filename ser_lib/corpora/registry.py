@@ -152,3 +152,13 @@ CORPORA: dict[str, Corpus] = {
                 "the cache is $SER_CACHE_DIR or <repository>/.cache. It is a toy voice, not speech."),
         parser=PARSERS['emodb']),
 }
+
+#: Label variants of a corpus: the same files, speakers and folds, another label set. ``"ravdess8"``
+#: keeps RAVDESS "calm" as an eighth class (EmoBox's task); plain ``"ravdess"`` merges it into neutral
+#: as the paper does. Accepted by :func:`ser_lib.corpora.scan` and the protocols.
+VARIANTS: dict[str, tuple[str, dict]] = {"ravdess8": ("ravdess", {"calm_as_neutral": False})}
+
+
+def base_corpus(name: str) -> str:
+    """The corpus whose files a name reads: ``"ravdess8"`` -> ``"ravdess"``; any other name unchanged."""
+    return VARIANTS.get(name, (name, {}))[0]
