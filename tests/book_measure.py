@@ -115,6 +115,21 @@ SLIDERS_JS = """() => [...document.querySelectorAll('.jupyter-widgets .widget-hs
   .map(el => { const r = el.getBoundingClientRect(); return {w: Math.round(r.width), h: Math.round(r.height)}; })"""
 
 
+VISIBLE_MEDIA_JS = """root => {
+  // The visible players and images under the element matched by root (a kernel-free player or switcher);
+  // each src as its length and a slice from its middle (data URIs share their ends), and the value labels.
+  const box = document.querySelector(root);
+  if (!box) return null;
+  const vis = el => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  const key = s => s.length + ':' + s.slice(s.length >> 1, (s.length >> 1) + 120);
+  const audios = [...box.querySelectorAll('audio')].filter(vis), imgs = [...box.querySelectorAll('img')].filter(vis);
+  return {n_audio: audios.length, n_img: imgs.length, audio: audios.map(a => key(a.src)),
+          img: imgs.map(i => key(i.src)), labels: [...box.querySelectorAll('output')].map(o => o.textContent)};
+}"""
+#: the ipywidgets manager and the widget state: a page with no widget view loads neither
+WIDGET_MANAGER = 'script[src*="embed-amd"], script[type="application/vnd.jupyter.widget-state+json"]'
+
+
 def figures(page) -> list[dict]:
     """Every ``<img>`` of the article: nearest heading, natural and displayed size (CSS px)."""
     return page.evaluate(FIGURES_JS)
@@ -132,6 +147,25 @@ def machine_paths(page) -> list[str]:
 
 def sliders(page) -> list[dict]:
     return page.evaluate(SLIDERS_JS)
+
+
+def visible_media(page, root: str) -> dict | None:
+    """Visible players and images under the CSS selector ``root``: counts, a key per ``src``, and the
+    text of its ``<output>`` labels (None when nothing matches ``root``)."""
+    return page.evaluate(VISIBLE_MEDIA_JS, root)
+
+
+def widget_manager_scripts(page) -> int:
+    """How many widget-manager scripts (``embed-amd.js``, widget state) the page has."""
+    return page.locator(WIDGET_MANAGER).count()
+
+
+def page_or_skip(book_html: Path, rel: str) -> None:
+    """Skip the calling test, with the reason, when page ``rel`` is not in the built book ``book_html``."""
+    import pytest
+
+    if not (book_html / rel).exists():
+        pytest.skip(f"{rel} not in the built book at {book_html}")
 
 
 def open_measured(context, url: str):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from book_measure import page_or_skip, visible_media, widget_manager_scripts
+
 pytestmark = pytest.mark.browser
 
 AUG = "notebooks/03_augmentation.html"
@@ -17,35 +19,19 @@ MFCC = "notebooks/02_mfcc.html"
 PLAYER = ".ser-static-player"
 
 
-def _page_or_skip(book_html, rel):
-    if not (book_html / rel).exists():
-        pytest.skip(f"{rel} not in the built book at {book_html}")
-
-
-def _visible_variant(page):
-    """(audio src, image src) of the static player's visible variant."""
-    return page.evaluate("""() => {
-        const root = document.querySelector('.ser-static-player');
-        const audios = [...root.querySelectorAll('audio')], imgs = [...root.querySelectorAll('img')];
-        return {n_audio: audios.length, n_img: imgs.length,
-                audio: audios.map(a => a.src.slice(-200)), img: imgs.map(i => i.src.slice(-200)),
-                labels: [...root.querySelectorAll('output')].map(o => o.textContent)};
-    }""")
-
-
 def test_static_sliders_switch_variant(open_page, book_html):
-    _page_or_skip(book_html, AUG)
+    page_or_skip(book_html, AUG)
     page, problems = open_page(AUG)
     page.wait_for_selector(f"{PLAYER} input[type=range]", timeout=30_000)
     sliders = page.locator(f"{PLAYER} input[type=range]")
     assert sliders.count() == 2, f"expected the pitch and SNR sliders only, found {sliders.count()}"
-    before = _visible_variant(page)
+    before = visible_media(page, PLAYER)
     assert before["n_audio"] == 1 and before["n_img"] == 1, before
     for which, key in ((0, "ArrowRight"), (1, "ArrowRight"), (1, "ArrowRight")):
         sliders.nth(which).focus()
         page.keyboard.press(key)
         page.wait_for_timeout(200)
-        after = _visible_variant(page)
+        after = visible_media(page, PLAYER)
         assert after["n_audio"] == 1 and after["n_img"] == 1, after
         assert after["audio"] != before["audio"], f"slider {which}: audio did not change"
         assert after["img"] != before["img"], f"slider {which}: image did not change"
@@ -55,19 +41,18 @@ def test_static_sliders_switch_variant(open_page, book_html):
 
 
 def test_augmentation_page_serves_everything_itself(open_page, book_html):
-    _page_or_skip(book_html, AUG)
+    page_or_skip(book_html, AUG)
     page, problems = open_page(AUG)
     page.wait_for_selector(PLAYER, timeout=30_000)
     assert not problems.errors, "\n".join(problems.errors)  # console/page errors, 404s, off-site requests
     assert page.locator("article audio").count() >= 5  # the four versions' players and the static player
     assert page.locator("article img").count() >= 3
     # no widget manager and no widget state: the static player needs neither
-    assert page.locator('script[src*="embed-amd"]').count() == 0
-    assert page.locator('script[type="application/vnd.jupyter.widget-state+json"]').count() == 0
+    assert widget_manager_scripts(page) == 0
 
 
 def test_mfcc_page_has_figures_and_players(open_page, book_html):
-    _page_or_skip(book_html, MFCC)
+    page_or_skip(book_html, MFCC)
     page, problems = open_page(MFCC)
     assert not problems.errors, "\n".join(problems.errors)
     assert page.locator("article img").count() >= 8

@@ -30,9 +30,7 @@ pytestmark = pytest.mark.browser
 PAGES = bm.toc_pages(REPO)
 AUG = "notebooks/03_augmentation"
 #: pages over budget, each with what would bring it under (kept here so the debt stays visible)
-OVER_BUDGET = {"notebooks/05_your_voice": "it loads the 3.6 MB ipywidgets manager (0.9 MB compressed) for a "
-                                          "kernel-free example switcher; a plain-HTML switcher such as "
-                                          "ser_lib.viz.features.static_player needs none"}
+OVER_BUDGET: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,9 @@
 """Figures and widgets of the chapters "Try it on your own voice" and "How well it travels".
 
-- :func:`linked_choice`: a selector whose index is ``jslink``-ed to the ``selected_index`` of
-  one or more ``ipywidgets.Stack`` s, so a page switches between precomputed children in the browser
-  with no kernel (the mechanism of the augmentation page's static sliders);
 - :func:`prediction_figure`: waveform with the scored windows, MFCC image, probability bars and,
   for a model with spatial attention, where in time the top window's model attended;
-- :func:`static_examples`: precomputed examples (player, figure, caption) behind :func:`linked_choice`;
+- :func:`static_examples`: precomputed examples (player, figure, caption) behind a menu, in plain HTML
+  (no widget manager on the published page);
 - :func:`upload_widget`: JupyterLab's upload → player, figure and messages (needs a kernel);
 - :func:`plot_uar_matrix`, :func:`plot_confusion`: the cross-corpus heatmap and confusion matrices.
 """
@@ -20,21 +18,8 @@ import numpy as np
 from .. import paper
 from . import encode_audio
 
-__all__ = ["linked_choice", "window_attention", "prediction_figure", "figure_png", "static_examples",
+__all__ = ["window_attention", "prediction_figure", "figure_png", "static_examples",
            "upload_widget", "plot_uar_matrix", "plot_confusion"]
-
-
-def linked_choice(options: Sequence[str], stacks, *, description: str = "", kind: str = "dropdown", index: int = 0):
-    """A ``Dropdown`` (``kind="dropdown"``), ``ToggleButtons`` or ``SelectionSlider`` over
-    ``options`` whose ``index`` drives the ``selected_index`` of every Stack in ``stacks`` through
-    ``jslink``: it works on a static page (the link lives in the browser's widget manager)."""
-    import ipywidgets as W
-
-    cls = {"dropdown": W.Dropdown, "buttons": W.ToggleButtons, "slider": W.SelectionSlider}[kind]
-    sel = cls(options=list(options), index=index, description=description)
-    for st in stacks:
-        W.jslink((sel, "index"), (st, "selected_index"))
-    return sel
 
 
 def window_attention(bundle, X: np.ndarray) -> np.ndarray | None:
@@ -147,25 +132,58 @@ def _caption(pred, note: str = "") -> str:
 
 
 def static_examples(examples: Sequence[dict], bundle=None, *, audio_rate: int = 16000):
-    """A kernel-free example browser: for each example (``{"name", "y", "sr", "prediction",
-    "note"}``) a player, :func:`prediction_figure` and a caption in one child of a Stack,
-    chosen with :func:`linked_choice`. Returns ``(widget, info)`` with the bytes embedded."""
-    import ipywidgets as W
+    """A kernel-free example browser in plain HTML: a menu and, for each example, a player,
+    :func:`prediction_figure` and a caption; the menu shows one example at a time.
+
+    No ipywidgets, so the published page does not load the widget manager (in the style of
+    :func:`ser_lib.viz.features.static_player`): every example is an HTML block with its MP3 and PNG
+    embedded as data URIs, and a few lines of JavaScript hide all but the chosen one.
+
+    Parameters
+    ----------
+    examples : sequence of dict
+        ``{"name", "y", "sr", "prediction", "note"}``: the menu entry, the mono signal at ``sr`` Hz,
+        its :class:`ser_lib.predict.Prediction` and an optional note for the caption.
+    bundle : model bundle, optional
+        Passed to :func:`prediction_figure` (the attention curve).
+    audio_rate : int
+        Sample rate (Hz) of the embedded MP3s.
+
+    Returns
+    -------
+    html : IPython.display.HTML
+    info : dict
+        ``{"examples", "audio_bytes", "image_bytes"}``.
+    """
+    import base64
+    import uuid
+
+    from IPython.display import HTML
 
     if not examples:
         raise ValueError("no example to show")
-    children, n_audio, n_img = [], 0, 0
-    for ex in examples:
+    uid = f"ser-ex-{uuid.uuid4().hex[:8]}"
+    options, blocks, n_audio, n_img = [], [], 0, 0
+    for i, ex in enumerate(examples):
         aud = encode_audio(ex["y"], ex["sr"], fmt="mp3", rate=audio_rate)
         img = figure_png(prediction_figure(ex["y"], ex["sr"], ex["prediction"], bundle, title=ex["name"]))
-        n_audio += len(aud)
-        n_img += len(img)
-        children.append(W.VBox([W.Audio(value=aud, format="mp3", autoplay=False, loop=False),
-                                W.Image(value=img, format="png", layout=W.Layout(max_width="100%")),
-                                W.HTML(_caption(ex["prediction"], ex.get("note", "")))]))
-    stack = W.Stack(children, selected_index=0)
-    sel = linked_choice([ex["name"] for ex in examples], [stack], description="example")
-    return W.VBox([sel, stack]), {"examples": len(examples), "audio_bytes": n_audio, "image_bytes": n_img}
+        n_audio, n_img = n_audio + len(aud), n_img + len(img)
+        name = html.escape(ex["name"])
+        options.append(f'<option value="{i}"{" selected" if i == 0 else ""}>{name}</option>')
+        blocks.append(f'<div class="ser-ex"{"" if i == 0 else " hidden"}>'
+                      f'<audio controls preload="none" src="data:audio/mpeg;base64,{base64.b64encode(aud).decode()}"'
+                      ' style="width:100%;max-width:420px"></audio>'
+                      f'<img src="data:image/png;base64,{base64.b64encode(img).decode()}" alt="waveform, MFCC and '
+                      f'emotion probabilities: {name}" style="display:block;max-width:100%;height:auto">'
+                      f'<div>{_caption(ex["prediction"], ex.get("note", ""))}</div></div>')
+    script = ("(function(){var r=document.getElementById('%s');if(!r)return;var s=r.querySelector('select'),"
+              "b=r.querySelectorAll('.ser-ex');s.addEventListener('change',function(){for(var k=0;k<b.length;k++)"
+              "{var on=k==s.selectedIndex;b[k].hidden=!on;if(!on)b[k].querySelector('audio').pause();}});})();" % uid)
+    page = (f'<div class="ser-static-examples" id="{uid}" style="max-width:100%">'
+            '<label style="display:block;margin-bottom:.4em">example '
+            f'<select aria-label="example" style="max-width:100%">{"".join(options)}</select></label>'
+            f'{"".join(blocks)}<script>{script}</script></div>')
+    return HTML(page), {"examples": len(examples), "audio_bytes": n_audio, "image_bytes": n_img}
 
 
 def upload_widget(bundle=None):
