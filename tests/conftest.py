@@ -3,10 +3,16 @@
 - ``real_root``: the folder with the real corpora (``$SER_DATA_ROOT`` or ``../shared/datasets``);
   tests that use it are skipped, with the reason, when it is absent.
 - ``synthetic_table``: the synthetic corpus (generated once per session into a temporary cache).
+- ``local_server``: ``local_server(folder_or_handler) -> (httpd, base_url)``, an HTTP server on
+  127.0.0.1 in a thread for the test (the download tests); ``book_url`` serves the built book the same way.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -30,6 +36,34 @@ def real_root() -> Path:
     if root is None:
         pytest.skip("real corpora not found: set SER_DATA_ROOT or place them in ../shared/datasets")
     return root
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args, **kwargs):  # no request log in the test output
+        pass
+
+
+@contextlib.contextmanager
+def serve(folder_or_handler):
+    """Serve a folder (static files) or a request-handler class on 127.0.0.1, in a daemon thread;
+    yields ``(httpd, base_url)`` and shuts the server down on exit."""
+    handler = folder_or_handler
+    if isinstance(folder_or_handler, (str, Path)):
+        handler = functools.partial(_QuietHandler, directory=str(folder_or_handler))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture()
+def local_server():
+    """``local_server(folder_or_handler) -> (httpd, base_url)``: see :func:`serve`; stopped after the test."""
+    with contextlib.ExitStack() as stack:
+        yield lambda folder_or_handler: stack.enter_context(serve(folder_or_handler))
 
 
 @pytest.fixture(scope="session")
@@ -65,17 +99,8 @@ def book_html() -> Path:
 @pytest.fixture(scope="session")
 def book_url(book_html):
     """Base URL of the built book, served by a local http.server thread."""
-    import functools
-    import http.server
-    import threading
-
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(book_html))
-    handler.log_message = lambda *a, **k: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve(book_html) as (_, base):
+        yield base
 
 
 @pytest.fixture(scope="session")

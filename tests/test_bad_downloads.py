@@ -6,7 +6,6 @@ import hashlib
 import http.server
 import io
 import tarfile
-import threading
 import zipfile
 
 import numpy as np
@@ -63,16 +62,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture()
-def srv():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+def srv(local_server):
+    """``(httpd, base URL)`` of a local server (``tests/conftest.py``) with :class:`_Handler`."""
+    httpd, base = local_server(_Handler)
     httpd.routes, httpd.hits = {}, []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    return httpd, base
 
 
 @pytest.fixture()

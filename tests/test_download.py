@@ -1,12 +1,9 @@
 """ser_lib.download: downloads from a local HTTP server, safe extraction, verification."""
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import io
 import stat
-import threading
 import zipfile
 from pathlib import Path
 
@@ -31,20 +28,11 @@ def _manifest(files: dict[str, bytes]) -> dict[str, tuple[str, int]]:
 
 
 @pytest.fixture()
-def server(tmp_path):
-    """A local HTTP server in a thread serving ``tmp_path / 'www'``; yields (folder, base URL)."""
+def server(tmp_path, local_server):
+    """A local HTTP server (``tests/conftest.py``) serving ``tmp_path / 'www'``; gives (folder, base URL)."""
     www = tmp_path / "www"
     www.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
-    handler.log_message = lambda *a, **k: None
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield www, f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    return www, local_server(www)[1]
 
 
 @pytest.fixture()
