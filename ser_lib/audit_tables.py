@@ -106,7 +106,7 @@ def summary_table(df: pd.DataFrame, value: str = "uar", *, models: Sequence[str]
     rows = []
     for (corpus, model, protocol), g in u.groupby(["corpus", "model", "protocol"], sort=False):
         m, s = M.summarize(g[value])
-        text = M.fmt(m, s)
+        text = M.fmt(m, s) if len(g) > 1 else f"{100 * m:.1f}"  # no ± from a single value
         if with_n:
             text += f" [{len(g)} {g['unit_kind'].iloc[0]}{'s' if len(g) != 1 else ''}]"
         rows.append({"corpus": corpus, "model": model, "protocol": protocol, "text": text})
@@ -149,8 +149,9 @@ def normalisation_table(df: pd.DataFrame, base_models: Sequence[str], value: str
     for (corpus, model), g in u.groupby(["corpus", "model"], sort=False):
         base, var = want[model]
         m, s = M.summarize(g[value])
+        text = M.fmt(m, s) if len(g) > 1 else f"{100 * m:.1f}"
         rows.append({"corpus": corpus, "model": base, "variant": var or "none",
-                     "text": f"{M.fmt(m, s)} [{len(g)} {g['unit_kind'].iloc[0]}s]"})
+                     "text": f"{text} [{len(g)} {g['unit_kind'].iloc[0]}{'s' if len(g) != 1 else ''}]"})
     tab = pd.DataFrame(rows).pivot_table(index=["corpus", "model"], columns="variant", values="text",
                                          aggfunc="first")
     return tab[[v or "none" for v in variants if (v or "none") in tab.columns]]

@@ -66,18 +66,24 @@ def _grid(n: int, ncols: int = 2, height: float = 2.6, extra: float = 0.0):
 
 
 def plot_protocol_drop(df: pd.DataFrame, models=None, value: str = "uar", paper_claims: dict | None = None):
-    """UAR (mean ± std over folds and seeds) as the split gets honest, one panel per corpus.
+    """UAR as the split gets honest, one panel per corpus: mean ± std over one value per unit
+    (speaker folds with seeds averaged; seeds where a protocol has one split:
+    :func:`ser_lib.audit_tables.unit_values`).
 
     ``paper_claims``: optional ``{corpus: accuracy %}`` drawn as a star at the ``paper`` position.
     """
+    from ..audit_tables import unit_values
+
     d = df[df["augment"]] if "augment" in df else df
     if models is not None:
         d = d[d["model"].isin(models)]
     corpora = list(dict.fromkeys(d["corpus"]))
     fig, axes = _grid(len(corpora), height=2.5, extra=0.9)
+    units = unit_values(d, value)
     for ax, corpus in zip(axes, corpora):
-        dc = d[d["corpus"] == corpus]
-        for model in dict.fromkeys(dc["model"]):
+        dc = units[units["corpus"] == corpus]
+        order = [m for m in (models or dict.fromkeys(dc["model"])) if m in set(dc["model"])]
+        for model in order:
             g = dc[dc["model"] == model].groupby("protocol")[value].agg(["mean", "std"])
             prot = [p for p in PROTOCOL_ORDER if p in g.index]
             x = [PROTOCOL_ORDER.index(p) for p in prot]
@@ -96,7 +102,8 @@ def plot_protocol_drop(df: pd.DataFrame, models=None, value: str = "uar", paper_
     for ax in axes:
         for h, lab in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(lab, h)
-    fig.suptitle("Test score as the split gets honest\n(mean ± std over folds and seeds)", x=0.01, ha="left")
+    fig.suptitle("Test score as the split gets honest\n(mean ± std over speaker folds; over seeds where there "
+                 "is one split)", x=0.01, ha="left")
     n_leg = len(handles)
     fig.tight_layout(rect=(0, (0.25 * ((n_leg + 1) // 2) + 0.1) / fig.get_figheight(), 1, 1))
     fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=2, frameon=False)
@@ -104,19 +111,32 @@ def plot_protocol_drop(df: pd.DataFrame, models=None, value: str = "uar", paper_
 
 
 def plot_leakage(leak: pd.DataFrame):
-    """Bars: share (%) of test rows with an augmented sibling in training, per corpus and protocol."""
+    """Bars: share (%) of test rows with something of theirs in training, per corpus and protocol.
+
+    ``leak``: :func:`ser_lib.audit_tables.leakage_table` (columns ``(definition, protocol)``, one panel
+    per definition: a version of the same recording, a take twin), or a table with protocol columns only.
+    """
     plt = _plt()
-    fig, ax = plt.subplots(figsize=style.figsize(3.0))
-    cols = [p for p in PROTOCOL_ORDER if p in leak.columns]
-    leak[cols].plot.bar(ax=ax, rot=0)
-    ax.set_ylabel("test rows with a sibling\nin training (%)")
-    ax.set_ylim(0, 105)
-    ax.set_title("Leakage: the same recording on both sides of the split")
-    ax.set_xticks(range(len(leak.index)), [corpus_label(c) for c in leak.index])
-    for c in ax.containers:
-        ax.bar_label(c, fmt="%.0f", fontsize=style.MIN_FONT_SIZE)
-    ax.legend(frameon=False, ncol=3, loc="upper right")
-    fig.tight_layout()
+    if not isinstance(leak.columns, pd.MultiIndex):
+        leak = pd.concat({"recording": leak}, axis=1)
+    defs = [d for d in ("recording", "take") if d in leak.columns.get_level_values(0)]
+    titles = {"recording": "same recording (any version)", "take": "a take twin (same speaker,\ntext, emotion)"}
+    fig, axes = plt.subplots(1, len(defs), figsize=style.figsize(3.2), sharey=True, squeeze=False)
+    for ax, d in zip(axes[0], defs):
+        t = leak[d]
+        cols = [p for p in PROTOCOL_ORDER if p in t.columns]
+        t[cols].rename(columns=lambda p: PROTOCOL_SHORT[p].replace("\n", " ")).plot.bar(ax=ax, rot=0, legend=False)
+        ax.set_ylim(0, 112)
+        ax.set_title(f"in training: {titles[d]}", fontsize=style.MIN_FONT_SIZE + 1)
+        ax.set_xticks(range(len(t.index)), [corpus_label(c) for c in t.index], rotation=30, ha="right")
+        ax.set_xlabel("")
+        for c in ax.containers:
+            ax.bar_label(c, labels=["" if not np.isfinite(v) else f"{v:.0f}" for v in c.datavalues],
+                         fontsize=style.MIN_FONT_SIZE)
+    axes[0][0].set_ylabel("share of test rows (%)")
+    h, lab = axes[0][0].get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    fig.legend(h, lab, loc="lower center", ncol=3, frameon=False)
     return fig
 
 
