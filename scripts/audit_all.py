@@ -70,7 +70,7 @@ def main(argv=None) -> int:
     common = dict(epochs=a.epochs, max_files=a.max_files, threads=a.threads, data_root=a.data_root)
     if a.ablation:
         models = a.models or list(audit.ABLATION_MODELS)
-        print(f"ABLATION grid: corpora {names}, models {models} (+ efficient+spkn without augmentation), "
+        print(f"ABLATION grid: corpora {names}, models {models} (+ efficient without augmentation), "
               f"protocol speaker, seeds {a.seeds}", flush=True)
         specs = grids.ablation_grid(names, a.seeds, models=models, **common)
     else:

@@ -80,10 +80,9 @@ EDITION = 2
 #: C grids wide enough that the chosen value is interior (results record ``C_at_grid_edge``).
 BASELINE_C_GRIDS = {"compare_svm": (1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1), "mfcc_lr": (1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0)}
 BASELINES = ("compare_svm", "egemaps_svm", "mfcc_lr")
-#: Ablation grid (speaker protocol): attention off / channel only / spatial only / both, and both without
-#: speaker normalisation; scripts/audit_all.py --ablation adds "efficient+spkn" without augmentation.
-ABLATION_MODELS = ("efficient_noatt+spkn", "efficient_channel+spkn", "efficient_spatial+spkn", "efficient+spkn",
-                   "efficient")
+#: Ablation grid (speaker protocol, inductive like the headline): attention off / channel only / spatial only /
+#: both; scripts/audit_all.py --ablation adds "efficient" without augmentation.
+ABLATION_MODELS = ("efficient_noatt", "efficient_channel", "efficient_spatial", "efficient")
 
 # --------------------------------------------------------------------------------------- data
 @dataclass

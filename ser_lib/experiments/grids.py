@@ -46,10 +46,10 @@ def audit_grid(corpora: Iterable[str], protocols: Iterable[str] = PROTOCOLS,
 
 
 def ablation_grid(corpora: Iterable[str], seeds: Iterable[int] = (0, 1, 2), *,
-                  models: Iterable[str] = audit.ABLATION_MODELS, main_model: str = "efficient+spkn",
+                  models: Iterable[str] = audit.ABLATION_MODELS, main_model: str = "efficient",
                   **kwargs: Any) -> list[JobSpec]:
-    """The ablations under the speaker protocol: ``models`` (attention off / channel / spatial / both,
-    with and without speaker normalisation), then ``main_model`` without augmentation.
+    """The ablations under the speaker protocol: ``models`` (attention off / channel / spatial / both),
+    then ``main_model`` without augmentation.
     ``kwargs`` go to :func:`audit_grid`."""
     corpora, seeds = list(corpora), list(seeds)
     kwargs.pop("augment", None)
