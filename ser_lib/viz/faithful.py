@@ -4,15 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .audit import corpus_label as _title
+
 __all__ = ["status_text", "format_three_splits", "plot_three_splits"]
 
 _SPLIT_ORDER = ("paper", "utterance", "speaker")
-
-
-def _title(corpus: str) -> str:
-    from ..reproduce import CORPUS_TITLES
-
-    return CORPUS_TITLES.get(corpus, corpus)
 
 
 def status_text(table: pd.DataFrame, folds: pd.DataFrame, epochs: int) -> str:
