@@ -31,7 +31,9 @@ standardised with the mean and standard deviation of its speaker's original reco
 uses the *unlabeled* audio of the test speaker (transductive; at deployment it needs a few
 recordings of the user) and is a standard device of speaker-independent SER; results with and
 without it are reported separately, and the baselines get it too. Enrolment (suffix ``+enrol``):
-the statistics come from :data:`ENROL_K` recordings of each test speaker, which are then not scored.
+the statistics come from :data:`ENROL_K` recordings of each test speaker, which are then not scored (the
+baselines' functionals take only each speaker's mean from them: a per-dimension std of thousands of features
+cannot be estimated from a handful of rows; the frame features of the CNN give mean and std per channel).
 The headline (:data:`HEADLINE_MODELS`) is inductive: no test audio is used before scoring.
 Tables of the stored results: :mod:`ser_lib.audit_tables`.
 
@@ -121,11 +123,13 @@ class CorpusData:
             self._smile["frames_spkn"] = speaker_standardize_frames(self.frames, spk, orig)
         return self._smile["frames_spkn"]
 
-    def speaker_normalize(self, F: np.ndarray, rows: np.ndarray, stats_F: np.ndarray, stats_rows: np.ndarray) -> np.ndarray:
+    def speaker_normalize(self, F: np.ndarray, rows: np.ndarray, stats_F: np.ndarray, stats_rows: np.ndarray,
+                          *, scale: bool = True) -> np.ndarray:
         """Standardise feature rows ``F`` (of meta ``rows``) per speaker with the mean/std of
-        ``stats_F`` (features of meta ``stats_rows``, normally every original row of the corpus)."""
+        ``stats_F`` (features of meta ``stats_rows``, normally every original row of the corpus);
+        ``scale=False``: subtract the speaker's mean only (:func:`ser_lib.scaling.speaker_standardize`)."""
         spk = self.meta["speaker"].astype(str).to_numpy()
-        return speaker_standardize(F, spk[rows], stats_F, spk[stats_rows])
+        return speaker_standardize(F, spk[rows], stats_F, spk[stats_rows], scale=scale)
 
     def smile(self, rows: np.ndarray, feature_set: str = "ComParE_2016", *, n_jobs: int = 2,
               progress: bool = False) -> np.ndarray:
@@ -279,12 +283,16 @@ def _fit_predict_baseline(data: CorpusData, model_name: str, fold: P.Fold, seed:
     Xtr = _baseline_features(data, model_name, tr)
     Xva = _baseline_features(data, model_name, va) if len(va) else None
     Xte = _baseline_features(data, model_name, fold.test_idx)
+    # enrolment: a test speaker gives ENROL_K functionals vectors, too few for a per-dimension std of
+    # thousands of features, so every speaker is centred on its own mean and the pipeline's scaler
+    # (fitted on the training rows) sets the scale
+    scale = norm != "enrol"
     if norm:
         ref_rows = np.flatnonzero(ref)
         stats = _baseline_features(data, model_name, ref_rows)
-        Xtr = data.speaker_normalize(Xtr, tr, stats, ref_rows)
-        Xva = data.speaker_normalize(Xva, va, stats, ref_rows) if Xva is not None else None
-        Xte = data.speaker_normalize(Xte, fold.test_idx, stats, ref_rows)
+        Xtr = data.speaker_normalize(Xtr, tr, stats, ref_rows, scale=scale)
+        Xva = data.speaker_normalize(Xva, va, stats, ref_rows, scale=scale) if Xva is not None else None
+        Xte = data.speaker_normalize(Xte, fold.test_idx, stats, ref_rows, scale=scale)
     grid = BASELINE_C_GRIDS.get(model_name)
     # like the neural models: fit on the training rows only, the validation rows only choose C
     res = fit_select(kind, Xtr, data.y[tr], Xva, data.y[va] if Xva is not None else None, C_grid=grid, seed=seed,
@@ -294,6 +302,7 @@ def _fit_predict_baseline(data: CorpusData, model_name: str, fold: P.Fold, seed:
     info = {"C": res.C, "val_uar_by_C": res.val_uar, "train_seconds": time.perf_counter() - t0,
             "train_rows": int(len(tr)), "C_at_grid_edge": bool(tried) and res.C in (tried[0], tried[-1]),
             "settings": {"classifier": kind, "C_grid": tried or None, "refit_on_val": False,
+                         "speaker_statistics": None if not norm else ("mean and std" if scale else "mean only"),
                          "fit_rows": "original versions of the fold's training rows; validation rows choose C"}}
     return pred, tr, info
 

@@ -85,17 +85,25 @@ def speaker_standardize_frames(X: np.ndarray, speakers, reference: np.ndarray) -
     return X.astype(np.float32)
 
 
-def speaker_standardize(F: np.ndarray, speakers, reference: np.ndarray, reference_speakers) -> np.ndarray:
+def speaker_standardize(F: np.ndarray, speakers, reference: np.ndarray, reference_speakers, *,
+                        scale: bool = True) -> np.ndarray:
     """Feature rows ``F (n, D)`` standardised per speaker with the mean and std of that speaker's
-    rows of ``reference (m, D)`` (``speakers (n,)``, ``reference_speakers (m,)``). Returns float32."""
+    rows of ``reference (m, D)`` (``speakers (n,)``, ``reference_speakers (m,)``). Returns float32.
+
+    ``scale=False`` only subtracts the speaker's mean (per-speaker mean normalisation): for statistics
+    from a handful of rows, where a per-dimension std of thousands of functionals cannot be estimated
+    (a near-constant dimension among 5 enrolment rows would be divided by almost 0); a later
+    standardisation over all training rows then supplies the scale."""
     spk = np.asarray(speakers).astype(str)
     ref_spk = np.asarray(reference_speakers).astype(str)
     out = np.empty_like(F, dtype=np.float32)
     for s in np.unique(spk):
         ref = reference[ref_spk == s]
-        mu, sd = ref.mean(0), ref.std(0) + EPS
+        if len(ref) == 0:
+            raise ValueError(f"speaker {s!r} has no reference rows to take statistics from")
+        mu = ref.mean(0)
         m = spk == s
-        out[m] = (F[m] - mu) / sd
+        out[m] = (F[m] - mu) / (ref.std(0) + EPS) if scale else F[m] - mu
     return out
 
 

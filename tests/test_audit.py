@@ -196,3 +196,28 @@ def test_enrolment_split_keeps_a_recording_to_score():
     assert len(enrol) == 5 + 2 and len(scored) == 2 and not set(enrol) & set(scored)
     with pytest.raises(ValueError, match="k"):
         enrolment_split(meta, np.arange(9), k=0)
+
+
+def test_speaker_standardize_with_and_without_scale():
+    """Per speaker: mean 0 and std 1 with scale; only the mean removed without it (enrolment); no
+    division by a near-zero std from a handful of reference rows."""
+    from ser_lib.scaling import speaker_standardize
+
+    rng = np.random.default_rng(0)
+    F = np.concatenate([rng.normal(5, 2, (50, 3)), rng.normal(-1, 0.5, (50, 3))]).astype(np.float32)
+    spk = np.array(["a"] * 50 + ["b"] * 50)
+    z = speaker_standardize(F, spk, F, spk)
+    for s in "ab":
+        np.testing.assert_allclose(z[spk == s].mean(0), 0, atol=1e-5)
+        np.testing.assert_allclose(z[spk == s].std(0), 1, atol=1e-4)
+    c = speaker_standardize(F, spk, F, spk, scale=False)
+    for s in "ab":
+        np.testing.assert_allclose(c[spk == s].mean(0), 0, atol=1e-5)
+        np.testing.assert_allclose(c[spk == s].std(0), F[spk == s].std(0), rtol=1e-5)
+    ref = np.ones((5, 3), np.float32)  # five enrolment rows, one dimension constant among them
+    ref[:, 1] = [1.0, 2.0, 3.0, 4.0, 5.0]
+    far = speaker_standardize(F[:5], ["a"] * 5, ref, ["a"] * 5)
+    near = speaker_standardize(F[:5], ["a"] * 5, ref, ["a"] * 5, scale=False)
+    assert np.abs(far[:, 0]).max() > 1e3 and np.abs(near).max() < 20
+    with pytest.raises(ValueError, match="no reference rows"):
+        speaker_standardize(F[:5], ["z"] * 5, ref, ["a"] * 5)
