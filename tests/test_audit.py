@@ -144,7 +144,9 @@ def test_audit_grid_synthetic(tmp_path, synthetic_root):
     assert times.loc[("headline", "efficient", True), "configurations"] == 2
     assert times.loc[("other", "mfcc_lr", True), "configurations"] == 2
     assert times["torch threads"].str.len().min() > 0  # the threads each run used are recorded
-    assert "±" in tab.iloc[0, 0]
+    assert "±" not in tab.iloc[0]["paper"]  # one split, one seed: a single value, no spread
+    assert "±" in tab.iloc[0]["speaker"]    # several speaker folds: mean ± std over folds
+    assert "[1 seed]" in audit.summary_table(df, with_n=True).iloc[0]["paper"]
 
 
 def test_subsample_keeps_speakers_and_emotions():
