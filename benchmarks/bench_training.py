@@ -7,8 +7,13 @@ setting of :mod:`ser_lib.speed` is process-wide):
   per-parameter loop, ``nn.Dropout``, glibc's default ``malloc``;
 - ``fast``: what :func:`ser_lib.train.fit` runs: L2 gradient added in place, fused Adam,
   :class:`ser_lib.model.KerasDropout`, freed memory retained (:func:`ser_lib.speed.retain_freed_memory`);
+- ``compiled``: ``fast`` with the model compiled by ``torch.compile`` (``fit(..., compile=True)``,
+  :func:`ser_lib.speed.compile_model`: Inductor fuses the elementwise work around the convolutions;
+  dropout masks still come from torch's generator); the compile time is printed separately;
 - in each process, the two convolutions alone at the same shapes (Conv1d 1->256 forward + weight
-  gradient, Conv1d 256->256 forward + input and weight gradients), interleaved with the steps;
+  gradient, Conv1d 256->256 forward + input and weight gradients), timed in blocks that alternate
+  with blocks of steps (step, step, step, convs, convs, convs, ...: a step's timing is taken among
+  steps, as in training);
 - samples/s, seconds per step, and the ratios step / convolutions and fast / straightforward.
 
 Usage: python benchmarks/bench_training.py [--threads 2] [--batch 16] [--length 2376] [--steps 6]
@@ -36,7 +41,7 @@ def _measure(mode: str, threads: int, batch: int, length: int, steps: int, class
     from ser_lib.train import add_l2_gradient, make_adam, set_seed
 
     torch.set_num_threads(threads)
-    if mode == "fast":
+    if mode != "straightforward":
         from ser_lib.speed import retain_freed_memory
         retain_freed_memory()
     set_seed(0)
@@ -47,17 +52,21 @@ def _measure(mode: str, threads: int, batch: int, length: int, steps: int, class
     else:
         opt = make_adam(model.parameters(), 1e-5, torch.device("cpu"))
     weights = model.regularized_weights()
+    fwd = model
+    if mode == "compiled":
+        from ser_lib.speed import compile_model
+        fwd = compile_model(model)
     x = torch.randn(batch, 1, length)
     y = torch.randint(0, classes, (batch,))
     model.train()
 
     def step() -> None:
-        loss = F.cross_entropy(model(x), y)
+        loss = F.cross_entropy(fwd(x), y)
         if mode == "straightforward":
             loss = loss + 1e-3 * model.l2_penalty()
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        if mode == "fast":
+        if mode != "straightforward":
             add_l2_gradient(weights, 1e-3)
         opt.step()
 
@@ -74,20 +83,26 @@ def _measure(mode: str, threads: int, batch: int, length: int, steps: int, class
         c2.zero_grad(set_to_none=True)
         h.grad = None
 
+    t0 = time.perf_counter()
+    step()  # the first step compiles in mode "compiled"
+    first_s = time.perf_counter() - t0
     for _ in range(2):  # warm-up
         step()
         convs()
     t_step, t_conv = [], []
-    for _ in range(steps):  # interleaved, so that both see the same machine state
-        t0 = time.perf_counter()
-        step()
-        t_step.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        convs()
-        t_conv.append(time.perf_counter() - t0)
+    for block in range(2):  # blocks of consecutive steps, then of convolutions, twice (as training runs them)
+        n = steps // 2 + (steps % 2 if block == 0 else 0)
+        for _ in range(n):
+            t0 = time.perf_counter()
+            step()
+            t_step.append(time.perf_counter() - t0)
+        for _ in range(n):
+            t0 = time.perf_counter()
+            convs()
+            t_conv.append(time.perf_counter() - t0)
     import statistics as st
     s, c = st.median(t_step), st.median(t_conv)
-    return {"mode": mode, "step_s": s, "convs_s": c, "samples_per_s": batch / s, "step_over_convs": s / c,
+    return {"mode": mode, "first_step_s": first_s, "step_s": s, "convs_s": c, "samples_per_s": batch / s, "step_over_convs": s / c,
             "step_s_all": t_step, "convs_s_all": t_conv}
 
 
@@ -97,6 +112,8 @@ def main(argv=None) -> int:
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--length", type=int, default=2376)
     ap.add_argument("--steps", type=int, default=6)
+    ap.add_argument("--modes", nargs="*", default=["straightforward", "fast", "compiled"],
+                    choices=["straightforward", "fast", "compiled"])
     ap.add_argument("--out", default=None, help="also write a results JSON (e.g. results/bench_training.json)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -105,7 +122,7 @@ def main(argv=None) -> int:
         return 0
 
     res = {}
-    for mode in ("straightforward", "fast"):
+    for mode in a.modes:
         env = dict(os.environ, SER_NO_MALLOPT="1" if mode == "straightforward" else "")
         out = subprocess.run([sys.executable, __file__, "--child", mode, "--threads", str(a.threads),
                               "--batch", str(a.batch), "--length", str(a.length), "--steps", str(a.steps)],
@@ -113,10 +130,12 @@ def main(argv=None) -> int:
         res[mode] = json.loads(out.stdout.strip().splitlines()[-1])
         r = res[mode]
         print(f"{mode:16s} step {r['step_s']:.3f} s ({r['samples_per_s']:.1f} samples/s) | convolutions alone "
-              f"{r['convs_s']:.3f} s | step / convolutions {r['step_over_convs']:.2f}")
-    speedup = res["fast"]["samples_per_s"] / res["straightforward"]["samples_per_s"]
-    print(f"fast / straightforward: {speedup:.2f}x samples/s "
-          f"(batch {a.batch}, input length {a.length}, {a.threads} threads, median of {a.steps} steps)")
+              f"{r['convs_s']:.3f} s | step / convolutions {r['step_over_convs']:.2f} | first step {r['first_step_s']:.1f} s")
+    base = res.get("straightforward")
+    speedup = {m: r["samples_per_s"] / base["samples_per_s"] for m, r in res.items() if base and m != "straightforward"}
+    for m, v in speedup.items():
+        print(f"{m} / straightforward: {v:.2f}x samples/s")
+    print(f"(batch {a.batch}, input length {a.length}, {a.threads} threads, median of {a.steps} steps)")
     if a.out:
         sys.path.insert(0, str(REPO))
         from ser_lib.results import write_results
@@ -124,7 +143,8 @@ def main(argv=None) -> int:
         write_results(a.out, params={"threads": a.threads, "batch": a.batch, "input_length": a.length,
                                      "steps": a.steps},
                       metrics={**{f"{m}_{k}": v for m, r in res.items() for k, v in r.items() if k != "mode"},
-                               "speedup": speedup}, wall_time_s=0.0, data={"synthetic_input": True})
+                               **{f"speedup_{m}": v for m, v in speedup.items()},
+                               "speedup": speedup.get("fast")}, wall_time_s=0.0, data={"synthetic_input": True})
     return 0
 
 

@@ -11,6 +11,11 @@ preloading tcmalloc or jemalloc with retention). :func:`retain_freed_memory` set
 its peak memory (about 1.7 GB for the replica at batch 16) until it exits.
 
 ``benchmarks/bench_training.py`` measures the step with and without it.
+
+:func:`compile_model` is the second, optional setting: ``torch.compile`` of the replica (Inductor
+fuses ReLU, BatchNorm, dropout and the attention's elementwise work into a few loops around the
+convolutions). Dropout masks still come from torch's generator (``fallback_random``), so the masks
+are those of the eager model; the arithmetic differs only in float32 rounding.
 """
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ import ctypes.util
 import os
 import sys
 
-__all__ = ["retain_freed_memory"]
+__all__ = ["retain_freed_memory", "compile_model", "compile_default"]
 
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_MAX = -1, -2, -4
 _state: dict[str, bool] = {}
@@ -44,3 +49,24 @@ def retain_freed_memory() -> bool:
             ok = False
     _state["active"] = ok
     return ok
+
+
+def compile_model(model):
+    """``torch.compile(model)`` for training steps of fixed shape; returns the compiled module.
+
+    The returned module shares ``model``'s parameters and buffers (train it, evaluate and save
+    ``model``). Shapes are static (``dynamic=False``: a last, smaller batch compiles once more), and
+    random numbers come from torch's generator as in eager mode (Inductor's ``fallback_random``), so
+    ``torch.manual_seed`` gives the eager model's dropout masks. The first call compiles (tens of
+    seconds on 2 CPU cores; Inductor caches the result on disk). Needs a C++ compiler on the CPU.
+    """
+    import torch
+
+    return torch.compile(model, dynamic=False, options={"fallback_random": True})
+
+
+def compile_default() -> bool:
+    """Whether :func:`ser_lib.train.fit` compiles the model when its ``compile`` argument is None:
+    true when the environment variable ``SER_COMPILE`` is ``1`` (``scripts/reproduce_all.py --compile``
+    sets it for its runs). Off by default: compiling costs tens of seconds per process."""
+    return os.environ.get("SER_COMPILE", "") == "1"

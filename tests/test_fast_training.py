@@ -199,3 +199,58 @@ def test_mixed_precision_trains_on_gpu():
     X, y = _toy(64)
     h = fit(_small(), X, y, epochs=2, batch_size=16, lr=1e-3, device="cuda", mixed_precision=True, progress=False)
     assert h.epochs_run == 2 and np.isfinite(h.epochs[-1]["loss"])
+
+
+def _small_data(n=40, length=64, classes=4):
+    rng = np.random.default_rng(1)
+    return rng.normal(size=(n, length)).astype(np.float32), rng.integers(0, classes, n)
+
+
+@pytest.mark.skipif(not any(__import__("shutil").which(c) for c in ("g++", "c++", "clang++")),
+                    reason="torch.compile on the CPU needs a C++ compiler")
+def test_compiled_training_equals_eager():
+    """fit(compile=True): the same losses and weights as eager mode (float32 rounding), dropout on,
+    and every epoch records that it ran compiled."""
+    X, y = _small_data()
+    set_seed(5)
+    a = PaperNet(64, 4, filters=16, dense_units=8, dropout=0.2)
+    b = PaperNet(64, 4, filters=16, dense_units=8, dropout=0.2)
+    b.load_state_dict(a.state_dict())
+    ha = fit(a, X, y, epochs=2, batch_size=8, lr=1e-3, seed=0, progress=False, compile=False)
+    hb = fit(b, X, y, epochs=2, batch_size=8, lr=1e-3, seed=0, progress=False, compile=True)
+    assert [e["compiled"] for e in ha.epochs] == [False, False]
+    assert [e["compiled"] for e in hb.epochs] == [True, True]
+    np.testing.assert_allclose([e["loss"] for e in ha.epochs], [e["loss"] for e in hb.epochs], rtol=1e-4)
+    for (k, wa), (_, wb) in zip(a.state_dict().items(), b.state_dict().items()):
+        torch.testing.assert_close(wa, wb, rtol=1e-3, atol=1e-5, msg=k)
+
+
+def test_failed_compile_falls_back_to_eager(monkeypatch):
+    """A model that cannot be compiled trains uncompiled, with a warning, to the eager result."""
+    from ser_lib import speed
+
+    def broken(model):
+        def call(*args, **kwargs):
+            raise RuntimeError("no C++ compiler")
+        return call
+
+    monkeypatch.setattr(speed, "compile_model", broken)
+    X, y = _small_data()
+    set_seed(5)
+    a = PaperNet(64, 4, filters=16, dense_units=8, dropout=0.2)
+    b = PaperNet(64, 4, filters=16, dense_units=8, dropout=0.2)
+    b.load_state_dict(a.state_dict())
+    ha = fit(a, X, y, epochs=1, batch_size=8, lr=1e-3, seed=0, progress=False, compile=False)
+    with pytest.warns(UserWarning, match="torch.compile failed"):
+        hb = fit(b, X, y, epochs=1, batch_size=8, lr=1e-3, seed=0, progress=False, compile=True)
+    assert hb.epochs[0]["compiled"] is False
+    assert ha.epochs[0]["loss"] == hb.epochs[0]["loss"]
+
+
+def test_compile_default_follows_environment(monkeypatch):
+    from ser_lib.speed import compile_default
+
+    monkeypatch.delenv("SER_COMPILE", raising=False)
+    assert compile_default() is False
+    monkeypatch.setenv("SER_COMPILE", "1")
+    assert compile_default() is True
