@@ -3,6 +3,7 @@
 
     python scripts/audit_lr_trial.py                                   # every corpus present -> results/audit-v2-trials/lr.json
     python scripts/audit_lr_trial.py --corpora savee --lrs 1e-3 3e-3   # a smaller trial
+    python scripts/audit_lr_trial.py --lrs 3e-2 1e-1 --merge           # widen the stored grid
 """
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ def main(argv=None) -> int:
     ap.add_argument("--max-files", type=int, default=None)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--data-root", default=None)
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the stored rows of other learning rates (widen the grid: --lrs 3e-2 1e-1 --merge)")
     ap.add_argument("--out", default=str(REPO / "results" / "audit-v2-trials" / "lr.json"))
     a = ap.parse_args(argv)
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -34,7 +37,7 @@ def main(argv=None) -> int:
     names = names or ["synthetic"]
     print(f"learning-rate trial: {names}, lrs {a.lrs}, seed {a.seed}, {a.epochs} epochs -> {a.out}", flush=True)
     path = lr_trial.run(names, a.out, lrs=a.lrs, seed=a.seed, epochs=a.epochs, data_root=a.data_root,
-                        max_files=a.max_files, threads=a.threads)
+                        max_files=a.max_files, threads=a.threads, merge=a.merge)
     import json
 
     rec = json.loads(Path(path).read_text())
