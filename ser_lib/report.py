@@ -175,16 +175,23 @@ def headline(res: Results, models=HEADLINE_MODELS) -> pd.DataFrame:
                          "epochs_of": int(rec.get("epochs_paper") or paper.EPOCHS),
                          "classes": len(m.get("labels") or d.get("emotions") or []),
                          "recordings": d.get("n_files"), "source": "reproduce"})
+        pooled: dict = {}  # a faithful results file holds one fold or all: pool the folds of one split and budget
         for rec in res.faithful:
-            par, m = rec["params"], rec["metrics"]
-            folds = m.get("folds") or []
-            mean, std, n = _mean_std(f["last"]["uar"] for f in folds) if folds else (100 * m["last_uar_mean"], None, 1)
+            par = rec["params"]
+            key = (par["corpus"], par["protocol"], int(par.get("epochs") or 0))
+            entry = pooled.setdefault(key, {"folds": {}, "rec": rec})
+            for i, f in enumerate(rec["metrics"].get("folds") or []):
+                entry["folds"].setdefault(f.get("fold", (id(rec), i)), f)
+        for (corpus, protocol, epochs), entry in pooled.items():
+            rec, folds = entry["rec"], list(entry["folds"].values())
             if folds:
-                mean, std = 100 * mean, (None if std is None else 100 * std)
-            rows.append({"corpus": par["corpus"], "protocol": par["protocol"], "model": "paper_code", "uar": mean,
-                         "uar_std": std, "n": n, "epochs": int(par.get("epochs") or 0), "epochs_of": None,
-                         "classes": len(par.get("labels") or []), "recordings": rec.get("data", {}).get("n_files"),
-                         "source": "faithful"})
+                mean, std, n = _mean_std(100 * f["last"]["uar"] for f in folds)  # one value per fold
+            else:
+                mean, std, n = 100 * rec["metrics"]["last_uar_mean"], None, 1
+            rows.append({"corpus": corpus, "protocol": protocol, "model": "paper_code", "uar": mean,
+                         "uar_std": std, "n": n, "epochs": epochs, "epochs_of": None,
+                         "classes": len(rec["params"].get("labels") or []),
+                         "recordings": rec.get("data", {}).get("n_files"), "source": "faithful"})
     budgets: dict = {}
     for rec in res.faithful:  # the paper's split at the honest splits' budget E, from the run's own history
         budgets.setdefault(rec["params"]["corpus"], set()).add(int(rec["params"].get("epochs") or 0))
@@ -398,7 +405,9 @@ def interpretation(h: pd.DataFrame, model: str | None = None) -> str:
         for o in h[(h["model"] == "paper_code") & (h["corpus"] == r.corpus) & (h["protocol"] != "paper")].itertuples():
             if o.epochs == r.at_epochs:
                 same.append(f"{corpus_title(r.corpus)} after {int(o.epochs)} epochs, {r.uar_at:.1f} % on the paper's "
-                            f"split and {o.uar:.1f} % with {SPLIT_NAMES[o.protocol]}")
+                            f"split and {o.uar:.1f} %"
+                            + (f" (± {o.uar_std:.1f} over {int(o.n)} speaker folds)" if o.n > 1 and o.uar_std == o.uar_std
+                               and o.uar_std is not None else "") + f" with {SPLIT_NAMES[o.protocol]}")
     if same:
         text += " The paper's own network, trained equally long on both splits: " + "; ".join(same) + "."
     return text

@@ -150,3 +150,24 @@ def test_the_paper_network_on_an_honest_split_is_compared_at_the_same_budget(tmp
     assert "trained with recordings held out on EMO-DB (20 epochs)" in " ".join(report.run_sentences(res, here=False))
     note = report.data_note("emodb", h)
     assert "the reproduction and the paper's network on the honest splits used 535 recordings" in note
+
+
+def test_faithful_folds_in_separate_files_are_pooled(tmp_path):
+    """One results file per speaker fold (as the queue writes them): the headline gives one row, the mean
+    and std over the folds, and the sentence names the number of folds."""
+    _write_reproduce(tmp_path, epochs_run=40)
+    rec = json.loads((tmp_path / "reproduce" / "emodb.json").read_text())
+    rec["history"] = [{"epoch": e, "val_uar": 0.5 + 0.01 * e} for e in range(1, 41)]
+    (tmp_path / "reproduce" / "emodb.json").write_text(json.dumps(rec))
+    _write_audit(tmp_path)
+    for fold, uar in (("speakers-03-12", 0.30), ("speakers-08-13", 0.40)):
+        write_results(tmp_path / "faithful" / f"emodb__speaker__paper_code__E20__seed0__{fold}.json",
+                      params={"corpus": "emodb", "protocol": "speaker", "model": "paper_code", "epochs": 20,
+                              "labels": [f"e{i}" for i in range(7)]},
+                      metrics={"last_uar_mean": uar, "folds": [{"fold": fold, "last": {"uar": uar}}]},
+                      wall_time_s=1.0, data={"n_files": 535})
+    h = report.headline(report.load(tmp_path))
+    rows = h[(h["model"] == "paper_code") & (h["protocol"] == "speaker")]
+    assert len(rows) == 1 and rows["n"].iloc[0] == 2
+    assert rows["uar"].iloc[0] == pytest.approx(35.0) and rows["uar_std"].iloc[0] == pytest.approx(7.0711, abs=1e-3)
+    assert "35.0 % (± 7.1 over 2 speaker folds) with speakers held out" in report.interpretation(h)
