@@ -17,8 +17,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-#: Speaker folds per corpus for the faithful audit (None: one fold per speaker, or the corpus's folds).
-TEST_GROUPS = {"emodb": 5, "emovo": 3}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,8 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--protocols", default="utterance,speaker")
     ap.add_argument("--epochs", type=int, default=None, help="budget E (default: faithful.DEFAULT_EPOCHS)")
     ap.add_argument("--test-groups", type=int, default=None,
-                    help="speaker folds for LOSO corpora (default: " + ", ".join(f"{k}={v}" for k, v in TEST_GROUPS.items())
-                         + "; others one per speaker)")
+                    help="speaker folds for LOSO corpora (default: faithful.TEST_GROUPS, e.g. emodb=5; "
+                         "others one per speaker)")
     ap.add_argument("--max-minutes", type=float, default=None, help="budget of this call")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--n-jobs", type=int, default=1)
@@ -44,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(a.threads)
     epochs = a.epochs or faithful.DEFAULT_EPOCHS
-    groups = a.test_groups if a.test_groups is not None else TEST_GROUPS.get(a.corpus)
+    groups = a.test_groups if a.test_groups is not None else faithful.TEST_GROUPS.get(a.corpus)
     t0 = time.perf_counter()
     for protocol in [p.strip() for p in a.protocols.split(",") if p.strip()]:
         for fold in faithful.fold_names(a.corpus, protocol, data_root=a.data_root, test_groups=groups,

@@ -45,3 +45,16 @@ def test_paper_at_epoch_reads_the_history():
     rec = {"history": [{"epoch": 1, "val_acc": 0.5, "val_uar": 0.4}, {"epoch": 2, "val_acc": 0.7, "val_uar": 0.6}]}
     assert faithful.paper_at_epoch(rec, 2) == {"epoch": 2, "accuracy": 0.7, "uar": 0.6}
     assert faithful.paper_at_epoch(rec, 3) is None
+
+
+def test_status_text_says_how_many_of_the_planned_folds_have_run():
+    import pandas as pd
+
+    from ser_lib.viz.faithful import status_text
+
+    table = pd.DataFrame([{"corpus": "emodb", "split": "paper: rows split after augmentation", "epochs": 100}])
+    folds = pd.DataFrame([{"corpus": "emodb", "protocol": "speaker", "fold": f} for f in ("a", "b")])
+    text = status_text(table, folds, 20, {("emodb", "speaker"): 5, ("emodb", "utterance"): 1})
+    assert "2 of 5 folds of 20 epochs finished (the rest are in the training queue)" in text
+    assert "recordings held out (by take): not run yet" in text
+    assert "2 folds of 20 epochs finished" in status_text(table, folds, 20)  # without the plan

@@ -11,9 +11,11 @@ __all__ = ["status_text", "format_three_splits", "plot_three_splits"]
 _SPLIT_ORDER = ("paper", "utterance", "speaker")
 
 
-def status_text(table: pd.DataFrame, folds: pd.DataFrame, epochs: int) -> str:
+def status_text(table: pd.DataFrame, folds: pd.DataFrame, epochs: int, planned: dict | None = None) -> str:
     """Markdown sentences saying which corpora and folds have results, generated from the tables
-    of :func:`~ser_lib.experiments.faithful.three_splits` and :func:`~ser_lib.experiments.faithful.fold_table`."""
+    of :func:`~ser_lib.experiments.faithful.three_splits` and :func:`~ser_lib.experiments.faithful.fold_table`.
+    ``planned`` maps ``(corpus, protocol)`` to the number of folds the split has (e.g. from
+    :func:`~ser_lib.experiments.faithful.fold_names`), so a partial split reads "2 of 5 folds"."""
     from ..experiments.faithful import SPLIT_NAMES
 
     if not len(table):
@@ -27,7 +29,10 @@ def status_text(table: pd.DataFrame, folds: pd.DataFrame, epochs: int) -> str:
             parts.append(f"paper split run to {int(paper['epochs'].max())} of 100 epochs")
         for protocol in ("utterance", "speaker"):
             n = int(folds[(folds["corpus"] == corpus) & (folds["protocol"] == protocol)].shape[0]) if len(folds) else 0
-            parts.append(f"{SPLIT_NAMES[protocol]}: {n} fold{'s' if n != 1 else ''} of {epochs} epochs finished"
+            total = (planned or {}).get((corpus, protocol))
+            count = f"{n} of {total} folds" if total else f"{n} fold{'s' if n != 1 else ''}"
+            parts.append(f"{SPLIT_NAMES[protocol]}: {count} of {epochs} epochs finished"
+                         + (" (the rest are in the training queue)" if total and n < total else "")
                          if n else f"{SPLIT_NAMES[protocol]}: not run yet")
         lines.append(f"- **{_title(corpus)}**: " + "; ".join(parts) + ".")
     if "synthetic" in set(table["corpus"]):
