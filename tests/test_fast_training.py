@@ -206,18 +206,25 @@ def _small_data(n=40, length=64, classes=4):
     return rng.normal(size=(n, length)).astype(np.float32), rng.integers(0, classes, n)
 
 
-@pytest.mark.skipif(not any(__import__("shutil").which(c) for c in ("g++", "c++", "clang++")),
-                    reason="torch.compile on the CPU needs a C++ compiler")
-def test_compiled_training_equals_eager():
-    """fit(compile=True): the same losses and weights as eager mode (float32 rounding), dropout on,
-    and every epoch records that it ran compiled."""
+def _eager_and_compiled(epochs):
+    """Two identical small replicas trained on the same data, eager (a) then with compile=True (b)."""
     X, y = _small_data()
     set_seed(5)
     a = PaperNet(64, 4, filters=16, dense_units=8, dropout=0.2)
     b = PaperNet(64, 4, filters=16, dense_units=8, dropout=0.2)
     b.load_state_dict(a.state_dict())
-    ha = fit(a, X, y, epochs=2, batch_size=8, lr=1e-3, seed=0, progress=False, compile=False)
-    hb = fit(b, X, y, epochs=2, batch_size=8, lr=1e-3, seed=0, progress=False, compile=True)
+    kw = dict(epochs=epochs, batch_size=8, lr=1e-3, seed=0, progress=False)
+    ha = fit(a, X, y, compile=False, **kw)
+    hb = fit(b, X, y, compile=True, **kw)
+    return a, ha, b, hb
+
+
+@pytest.mark.skipif(not any(__import__("shutil").which(c) for c in ("g++", "c++", "clang++")),
+                    reason="torch.compile on the CPU needs a C++ compiler")
+def test_compiled_training_equals_eager():
+    """fit(compile=True): the same losses and weights as eager mode (float32 rounding), dropout on,
+    and every epoch records that it ran compiled."""
+    a, ha, b, hb = _eager_and_compiled(epochs=2)
     assert [e["compiled"] for e in ha.epochs] == [False, False]
     assert [e["compiled"] for e in hb.epochs] == [True, True]
     np.testing.assert_allclose([e["loss"] for e in ha.epochs], [e["loss"] for e in hb.epochs], rtol=1e-4)
@@ -235,14 +242,8 @@ def test_failed_compile_falls_back_to_eager(monkeypatch):
         return call
 
     monkeypatch.setattr(speed, "compile_model", broken)
-    X, y = _small_data()
-    set_seed(5)
-    a = PaperNet(64, 4, filters=16, dense_units=8, dropout=0.2)
-    b = PaperNet(64, 4, filters=16, dense_units=8, dropout=0.2)
-    b.load_state_dict(a.state_dict())
-    ha = fit(a, X, y, epochs=1, batch_size=8, lr=1e-3, seed=0, progress=False, compile=False)
     with pytest.warns(UserWarning, match="torch.compile failed"):
-        hb = fit(b, X, y, epochs=1, batch_size=8, lr=1e-3, seed=0, progress=False, compile=True)
+        _, ha, _, hb = _eager_and_compiled(epochs=1)
     assert hb.epochs[0]["compiled"] is False
     assert ha.epochs[0]["loss"] == hb.epochs[0]["loss"]
 
