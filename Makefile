@@ -40,7 +40,7 @@ reproduce: $(VENV)/.installed
 
 # The long-run queue: resumable, one chunk at a time (interrupt and re-run at will)
 queue: $(VENV)/.installed
-	$(PY) scripts/reproduce_all.py --queue --chunk-minutes 30 --threads $${THREADS:-2} --compile
+	$(PY) scripts/reproduce_all.py --queue --chunk-minutes 30 --threads $${THREADS:-2} --compile --faithful-last
 
 # Finished jobs are skipped; AUDIT_ARGS="--jobs 2" or "--scheduler tcp://host:8786" fans the grid out
 audit: $(VENV)/.installed

@@ -22,8 +22,8 @@ each trained in chunks of ``--chunk-minutes`` until its checkpoint holds ``--epo
 so they always show how far the run got. Interrupt it at any time: the next call resumes each corpus
 from its last finished epoch (checkpoints under ``$SER_CACHE_DIR``, outside the work tree). After each of
 EMO-DB, SAVEE and EMOVO the queue runs its faithful-audit jobs (the same network with recordings or speakers
-held out, ``scripts/faithful_audit.py``) and re-renders ``book/audit/same_network.ipynb``; ``--no-faithful``
-skips them.
+held out, ``scripts/faithful_audit.py``) and re-renders ``book/audit/same_network.ipynb``; ``--faithful-last``
+defers them until every corpus has its paper epochs, ``--no-faithful`` skips them.
 """
 from __future__ import annotations
 
@@ -206,7 +206,8 @@ def run_faithful(corpus: str, args) -> bool:
 
 def run_queue(todo: list[str], args) -> list[dict]:
     """Train each corpus in chunks until it has ``args.epochs`` epochs; re-render after every chunk.
-    With ``--faithful`` each corpus's faithful-audit jobs follow its paper run."""
+    With ``--faithful`` each corpus's faithful-audit jobs follow its paper run, or, with ``--faithful-last``,
+    come after the paper runs of every corpus (the reproduction first: it is the longer critical path)."""
     summary = []
     for corpus in todo:
         failures = 0
@@ -220,11 +221,17 @@ def run_queue(todo: list[str], args) -> list[dict]:
             elif epochs_done(corpus, args) <= before:
                 failures += 1  # no progress (should not happen: every chunk runs >= 1 epoch)
             print(f"=== queue: {corpus} at {epochs_done(corpus, args)}/{args.epochs} epochs", flush=True)
-        if args.faithful and corpus in FAITHFUL_CORPORA:
-            t = time.perf_counter()
-            ok = run_faithful(corpus, args)
-            summary.append({"corpus": f"{corpus}/faithful", "ok": ok, "seconds": time.perf_counter() - t})
+        if args.faithful and not args.faithful_last and corpus in FAITHFUL_CORPORA:
+            summary.append(_faithful_step(corpus, args))
+    if args.faithful and args.faithful_last:
+        summary += [_faithful_step(c, args) for c in todo if c in FAITHFUL_CORPORA]
     return summary
+
+
+def _faithful_step(corpus: str, args) -> dict:
+    t = time.perf_counter()
+    ok = run_faithful(corpus, args)
+    return {"corpus": f"{corpus}/faithful", "ok": ok, "seconds": time.perf_counter() - t}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--faithful", action=argparse.BooleanOptionalAction, default=True,
                     help="queue: after each of " + ", ".join(FAITHFUL_CORPORA) + " run its faithful-audit jobs "
                          "(scripts/faithful_audit.py) and re-render book/audit/same_network.ipynb")
+    ap.add_argument("--faithful-last", action="store_true",
+                    help="queue: run the faithful-audit jobs only after every corpus has its --epochs paper epochs")
     ap.add_argument("--compile", action="store_true",
                     help="train through torch.compile (SER_COMPILE=1 for every run it starts: the same function "
                          "and dropout masks, float32 rounding aside, ~1.2x faster on 2 CPU cores; each epoch of a "

@@ -1,0 +1,61 @@
+"""The long-run queue's order (scripts/reproduce_all.py): paper runs and faithful-audit jobs."""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "reproduce_all.py"
+
+
+@pytest.fixture
+def queue(monkeypatch):
+    spec = importlib.util.spec_from_file_location("reproduce_all_under_test", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    calls, done = [], {}
+
+    def run_one(corpus, minutes, args):
+        calls.append(("paper", corpus))
+        done[corpus] = done.get(corpus, 0) + 50  # two chunks reach 100 epochs
+        return {"corpus": corpus, "ok": True, "seconds": 0.0}
+
+    def run_faithful(corpus, args):
+        calls.append(("faithful", corpus))
+        return True
+
+    monkeypatch.setattr(mod, "run_one", run_one)
+    monkeypatch.setattr(mod, "run_faithful", run_faithful)
+    monkeypatch.setattr(mod, "epochs_done", lambda corpus, args: done.get(corpus, 0))
+    return mod, calls
+
+
+def _args(**kw):
+    base = dict(epochs=100, chunk_minutes=1.0, faithful=True, faithful_last=False)
+    base.update(kw)
+    return argparse.Namespace(**base)
+
+
+def test_faithful_jobs_follow_each_corpus_by_default(queue):
+    mod, calls = queue
+    summary = mod.run_queue(["emodb", "ravdess", "savee"], _args())
+    assert calls == [("paper", "emodb"), ("paper", "emodb"), ("faithful", "emodb"),
+                     ("paper", "ravdess"), ("paper", "ravdess"),
+                     ("paper", "savee"), ("paper", "savee"), ("faithful", "savee")]
+    assert all(s["ok"] for s in summary)
+
+
+def test_faithful_last_runs_every_paper_run_first(queue):
+    mod, calls = queue
+    mod.run_queue(["emodb", "ravdess", "savee"], _args(faithful_last=True))
+    kinds = [k for k, _ in calls]
+    assert kinds == ["paper"] * 6 + ["faithful"] * 2
+    assert [c for k, c in calls if k == "faithful"] == ["emodb", "savee"]
+
+
+def test_no_faithful_skips_them(queue):
+    mod, calls = queue
+    mod.run_queue(["emodb"], _args(faithful=False, faithful_last=True))
+    assert ("faithful", "emodb") not in calls
