@@ -73,8 +73,9 @@ def shortfall_text(epochs_run: int, epochs_paper: int = paper.EPOCHS, *, stopped
     if epochs_run >= epochs_paper:
         return None
     if stopped_for_time:
-        why = f"training stopped at its time budget of {max_minutes:g} minutes" if max_minutes else \
-            "training stopped at its time budget"
+        budget = f" of {max_minutes:g} minutes" if max_minutes else ""
+        why = (f"training stopped at its time budget{budget}; it resumes from its last epoch checkpoint when run "
+               "again, as the long-run queue `make queue` does")
     else:
         why = "the run was configured with fewer epochs"
     return (f"This is NOT the paper's setting: {epochs_run} of {epochs_paper} epochs were run ({why}). "
