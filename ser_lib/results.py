@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-__all__ = ["provenance", "cpu_model", "hardware_summary", "data_checksum", "write_results", "update_results",
+__all__ = ["provenance", "cpu_model", "hardware_summary", "training_step_summary", "data_checksum", "write_results", "update_results",
            "read_results", "Timer", "to_jsonable"]
 
 _PACKAGES = ("numpy", "scipy", "librosa", "soundfile", "scikit-learn", "torch", "pandas", "opensmile")
@@ -93,6 +93,20 @@ def hardware_summary(rec: Mapping[str, Any]) -> str:
         parts.append(f"{threads} torch thread" + ("s" if int(threads) != 1 else ""))
     text = ", ".join(parts)
     return text if device == "cpu" else f"{text} ({device})"
+
+
+def training_step_summary(rec: Mapping[str, Any]) -> str:
+    """How the training steps of a results record ran, from its per-epoch history: ``"eager"``,
+    ``"compiled"`` (``torch.compile``, :func:`ser_lib.speed.compile_model`) or ``"compiled k of n epochs"``
+    when a resumed run mixed both. Epochs written before the history recorded it ran eager (the compiled
+    step did not exist then). ``"–"`` for a record without a history."""
+    hist = rec.get("history") or []
+    if not hist:
+        return "–"
+    k = sum(bool(h.get("compiled", False)) for h in hist)
+    if k == 0:
+        return "eager"
+    return "compiled" if k == len(hist) else f"compiled {k} of {len(hist)} epochs"
 
 
 def data_checksum(paths: Iterable[str | os.PathLike], *, content: bool = True) -> str:

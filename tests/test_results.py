@@ -122,3 +122,12 @@ def test_concurrent_writers_and_a_reader(tmp_path):
     rec = json.loads(path.read_text())
     assert rec["params"]["writer"] in (0, 1) and rec["params"]["i"] == 199 and len(rec["history"]) == _ROWS
     assert sorted(p.name for p in tmp_path.iterdir()) == ["shared.json"]  # no stray temporary files
+
+
+def test_training_step_summary_reads_the_history():
+    from ser_lib.results import training_step_summary
+    assert training_step_summary({}) == "–"
+    assert training_step_summary({"history": [{"epoch": 1}, {"epoch": 2}]}) == "eager"
+    assert training_step_summary({"history": [{"compiled": True}] * 3}) == "compiled"
+    mixed = {"history": [{"epoch": 1}, {"compiled": False}, {"compiled": True}]}
+    assert training_step_summary(mixed) == "compiled 1 of 3 epochs"
