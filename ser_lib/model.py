@@ -21,8 +21,10 @@ L2 regularisation: Keras adds ``1e-3 * sum(w**2)`` to the loss for every layer t
 ``kernel_regularizer=l2(1e-3)`` — the Conv1D kernels and the Dense(64) kernel (not the biases,
 not the attention layers, not BatchNorm, not the output layer). :meth:`PaperNet.l2_penalty`
 returns that *unweighted* sum; :func:`ser_lib.train.fit` multiplies it by ``weight_l2`` (1e-3)
-and adds it to the cross-entropy. That is not the same as Adam's ``weight_decay`` (which
-would act on the update, not the gradient of the loss seen by Adam's moment estimates).
+and adds it to the cross-entropy. PyTorch's ``Adam(weight_decay=2 * weight_l2)`` restricted to
+those kernels would give the same gradient (its coupled decay adds ``weight_decay * w`` to the
+gradient before the moment estimates); AdamW's decoupled decay, which shrinks the weights outside
+the moment estimates, would not.
 
 Initialisation (``init``):
 
