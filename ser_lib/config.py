@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["REPO_ROOT", "data_root", "cache_root"]
+__all__ = ["REPO_ROOT", "data_root", "cache_root", "repo_path"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,3 +32,19 @@ def cache_root(root: str | os.PathLike | None = None) -> Path:
         path = Path(env).expanduser() if env else REPO_ROOT / ".cache"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def repo_path(path: str | os.PathLike) -> str:
+    """How a page names a file: its path inside the checkout of this repository that holds it, else its name.
+
+    A checkout is a folder with ``_toc.yml`` and ``ser_lib/``: this one or another worktree (the long-run
+    queue renders pages from a second checkout into the main one). Never returns a machine path.
+
+    Examples: ``/x/main/results/reproduce/savee.json`` -> ``results/reproduce/savee.json``;
+    ``/x/cache/results/reproduce/savee-n4.json`` (outside any checkout) -> ``savee-n4.json``.
+    """
+    p = Path(path).expanduser().resolve()
+    for root in p.parents:
+        if (root / "_toc.yml").is_file() and (root / "ser_lib").is_dir():
+            return p.relative_to(root).as_posix()
+    return p.name

@@ -131,3 +131,15 @@ def test_training_step_summary_reads_the_history():
     assert training_step_summary({"history": [{"compiled": True}] * 3}) == "compiled"
     mixed = {"history": [{"epoch": 1}, {"compiled": False}, {"compiled": True}]}
     assert training_step_summary(mixed) == "compiled 1 of 3 epochs"
+
+
+def test_repo_path_names_a_file_by_its_place_in_any_checkout(tmp_path):
+    from ser_lib.config import REPO_ROOT, repo_path
+
+    other = tmp_path / "worktree"  # a second checkout, as the long-run queue uses
+    (other / "ser_lib").mkdir(parents=True)
+    (other / "_toc.yml").write_text("")
+    f = other / "results" / "reproduce" / "savee.json"
+    assert repo_path(f) == "results/reproduce/savee.json"
+    assert repo_path(tmp_path / "cache" / "results" / "savee-n4.json") == "savee-n4.json"  # outside: name only
+    assert repo_path(REPO_ROOT / "results" / "reproduce" / "emodb.json") == "results/reproduce/emodb.json"
