@@ -9,7 +9,8 @@ setting of :mod:`ser_lib.speed` is process-wide):
   :class:`ser_lib.model.KerasDropout`, freed memory retained (:func:`ser_lib.speed.retain_freed_memory`);
 - ``compiled``: ``fast`` with the model compiled by ``torch.compile`` (``fit(..., compile=True)``,
   :func:`ser_lib.speed.compile_model`: Inductor fuses the elementwise work around the convolutions;
-  dropout masks still come from torch's generator); the compile time is printed separately;
+  dropout masks come from torch's generator, drawn outside the graph and passed in); the compile time
+  is printed separately;
 - in each process, the two convolutions alone at the same shapes (Conv1d 1->256 forward + weight
   gradient, Conv1d 256->256 forward + input and weight gradients), timed in blocks that alternate
   with blocks of steps (step, step, step, convs, convs, convs, ...: a step's timing is taken among

@@ -53,7 +53,7 @@ import torch.nn.functional as F
 from . import paper
 
 __all__ = [
-    "ChannelAttention", "SpatialAttention", "KerasDropout", "KerasBatchNorm1d", "apply_attention", "PaperNet", "keras_param_count", "paper_param_formula",
+    "ChannelAttention", "SpatialAttention", "KerasDropout", "keras_dropout_mask", "KerasBatchNorm1d", "apply_attention", "PaperNet", "keras_param_count", "paper_param_formula",
     "layer_table", "PAPER_CODE", "PAPER_TEXT", "BATCH_SIZE_CODE", "variant_config",
 ]
 
@@ -121,6 +121,18 @@ class KerasNoOpPool(nn.Identity):
         return "MaxPool1D(pool_size=1, strides=1) == identity"
 
 
+def keras_dropout_mask(shape, rate: float, *, dtype: torch.dtype = torch.float32,
+                       device: torch.device | str | None = None) -> torch.Tensor:
+    """Multiplicative mask of Keras's dropout rule: ``1 / (1 - rate)`` where ``U[0, 1) >= rate``, else 0.
+
+    ``shape``: the shape of the activations it multiplies (e.g. ``(B, C, L)``). One uniform number per
+    element from torch's global generator (the draw of ``torch.rand_like`` on a tensor of that shape,
+    dtype and device), so ``torch.manual_seed`` fixes it, and :class:`KerasDropout` given this mask
+    computes what it computes when it draws the mask itself.
+    """
+    return torch.rand(shape, dtype=dtype, device=device).ge_(rate).mul_(1.0 / (1.0 - rate))
+
+
 class KerasDropout(nn.Module):
     """Keras's dropout rule: keep an element where ``U[0, 1) >= rate``, scale the kept ones by ``1 / (1 - rate)``.
 
@@ -128,7 +140,10 @@ class KerasDropout(nn.Module):
     compares it with ``rate``), but the mask comes from ``torch.rand_like`` and one comparison,
     which on the CPU costs about half of ``bernoulli_`` (33 vs 73 ms for a ``(16, 256, 2364)`` map on
     2 threads). Identity in eval mode or with ``rate == 0``. Draws from torch's global generator, so
-    ``torch.manual_seed`` makes the masks reproducible.
+    ``torch.manual_seed`` makes the masks reproducible. ``forward(x, mask)`` uses a mask drawn
+    beforehand by :func:`keras_dropout_mask` (a float tensor of ``x``'s shape): a compiled training
+    step takes the mask as an input instead of drawing it inside the graph
+    (:func:`ser_lib.speed.compile_model`).
     """
 
     def __init__(self, rate: float):
@@ -137,10 +152,13 @@ class KerasDropout(nn.Module):
             raise ValueError(f"rate must be in [0, 1), got {rate}")
         self.rate = float(rate)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         if not self.training or self.rate == 0.0:
             return x
-        mask = torch.rand_like(x).ge_(self.rate).mul_(1.0 / (1.0 - self.rate))
+        if mask is None:
+            mask = keras_dropout_mask(x.shape, self.rate, dtype=x.dtype, device=x.device)
+        elif mask.shape != x.shape:
+            raise ValueError(f"dropout mask of shape {tuple(mask.shape)} for activations {tuple(x.shape)}")
         return x * mask
 
     def extra_repr(self) -> str:
@@ -378,20 +396,32 @@ class PaperNet(nn.Module):
         return sum((w ** 2).sum() for w in self.regularized_weights())
 
     # -- forward ------------------------------------------------------------------------------
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        """Convolutional blocks and attention: ``(B, in_channels, L) -> (B, filters, L')``."""
+    def dropout_mask(self, x: torch.Tensor) -> torch.Tensor | None:
+        """The dropout mask for a training batch ``x`` (``(B, filters, L')``, from
+        :func:`keras_dropout_mask`), or None where dropout does nothing (eval mode, ``dropout == 0``)."""
+        drop = getattr(self.blocks[-1], "dropout", None)
+        if not (self.training and isinstance(drop, KerasDropout) and drop.rate > 0.0):
+            return None
+        shape = (x.shape[0], self.blocks[-1].conv.out_channels, self.feature_length)
+        return keras_dropout_mask(shape, drop.rate, dtype=x.dtype, device=x.device)
+
+    def features(self, x: torch.Tensor, dropout_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Convolutional blocks and attention: ``(B, in_channels, L) -> (B, filters, L')``.
+
+        ``dropout_mask``: see :meth:`dropout_mask` (None: the dropout layer draws its own)."""
         if x.dim() == 2 and self.in_channels == 1:
             x = x.unsqueeze(1)
         if x.dim() != 3 or x.shape[1] != self.in_channels or x.shape[2] != self.input_length:
             raise ValueError(f"expected input (batch, {self.in_channels}, {self.input_length}), "
                              f"got {tuple(x.shape)}")
         for block in self.blocks:
-            x = block(x)
+            for name, layer in block.named_children():
+                x = layer(x, dropout_mask) if name == "dropout" and dropout_mask is not None else layer(x)
         x, self.last_attention = apply_attention(x, self.channel_att, self.spatial_att)
         return x
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.features(x)
+    def forward(self, x: torch.Tensor, dropout_mask: torch.Tensor | None = None) -> torch.Tensor:
+        x = self.features(x, dropout_mask)
         if self.head == "flatten":
             # Keras flattens (length, channels) length-major: index = position * C + channel.
             x = x.transpose(1, 2).reshape(x.shape[0], -1)

@@ -14,8 +14,9 @@ its peak memory (about 1.7 GB for the replica at batch 16) until it exits.
 
 :func:`compile_model` is the second, optional setting: ``torch.compile`` of the replica (Inductor
 fuses ReLU, BatchNorm, dropout and the attention's elementwise work into a few loops around the
-convolutions). Dropout masks still come from torch's generator (``fallback_random``), so the masks
-are those of the eager model; the arithmetic differs only in float32 rounding.
+convolutions). Dropout masks still come from torch's generator, drawn in eager mode and passed to the
+compiled graph, so the masks are those of the eager model; the arithmetic differs only in float32
+rounding.
 """
 from __future__ import annotations
 
@@ -51,18 +52,35 @@ def retain_freed_memory() -> bool:
     return ok
 
 
-def compile_model(model):
-    """``torch.compile(model)`` for training steps of fixed shape; returns the compiled module.
+class _MaskFed:
+    """A compiled model called with its dropout mask drawn outside the graph (see :func:`compile_model`)."""
 
-    The returned module shares ``model``'s parameters and buffers (train it, evaluate and save
+    def __init__(self, model, compiled):
+        self.model, self.compiled = model, compiled
+
+    def __call__(self, x):
+        mask = self.model.dropout_mask(x)
+        return self.compiled(x) if mask is None else self.compiled(x, mask)
+
+
+def compile_model(model):
+    """``torch.compile(model)`` for training steps of fixed shape; returns a callable ``f(x) -> logits``.
+
+    The returned callable shares ``model``'s parameters and buffers (train it, evaluate and save
     ``model``). Shapes are static (``dynamic=False``: a last, smaller batch compiles once more), and
-    random numbers come from torch's generator as in eager mode (Inductor's ``fallback_random``), so
-    ``torch.manual_seed`` gives the eager model's dropout masks. The first call compiles (tens of
-    seconds on 2 CPU cores; Inductor caches the result on disk). Needs a C++ compiler on the CPU.
+    random numbers come from torch's generator as in eager mode, so ``torch.manual_seed`` gives the
+    eager model's dropout masks. For a model with a ``dropout_mask(x)`` method
+    (:meth:`ser_lib.model.PaperNet.dropout_mask`) the mask is drawn in eager mode before each call and
+    passed to the compiled graph as a float input: drawn inside the graph (Inductor's
+    ``fallback_random``), Inductor stores it as a boolean tensor whose vectorised store and reload cost
+    about 50 ms per step of the replica on 2 CPU threads (``(16, 256, 2364)``), about as much as the
+    mask's random numbers. The first call compiles (seconds to tens of seconds on 2 CPU cores;
+    Inductor caches the result on disk). Needs a C++ compiler on the CPU.
     """
     import torch
 
-    return torch.compile(model, dynamic=False, options={"fallback_random": True})
+    compiled = torch.compile(model, dynamic=False, options={"fallback_random": True})
+    return _MaskFed(model, compiled) if callable(getattr(model, "dropout_mask", None)) else compiled
 
 
 def compile_default() -> bool:

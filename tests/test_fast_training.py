@@ -255,3 +255,24 @@ def test_compile_default_follows_environment(monkeypatch):
     assert compile_default() is False
     monkeypatch.setenv("SER_COMPILE", "1")
     assert compile_default() is True
+
+
+def test_dropout_mask_given_equals_mask_drawn():
+    """The compiled step passes the mask drawn outside the graph: same seed, same mask, same output."""
+    set_seed(0)
+    m = PaperNet(40, 3, filters=8, dense_units=8)
+    m.train()
+    x = torch.randn(4, 1, 40)
+    torch.manual_seed(5)
+    a = m.features(x)
+    torch.manual_seed(5)
+    mask = m.dropout_mask(x)
+    b = m.features(x, mask)
+    torch.testing.assert_close(a, b)
+    assert mask.shape == (4, 8, m.feature_length)
+    assert set(mask.unique().tolist()) == {0.0, 1.25}
+    with pytest.raises(ValueError, match="dropout mask of shape"):
+        m(x, mask[:, :, :-1])
+    m.eval()
+    assert m.dropout_mask(x) is None
+    assert PaperNet(40, 3, filters=8, dense_units=8, dropout=0.0).dropout_mask(x) is None
