@@ -124,6 +124,8 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=6)
     ap.add_argument("--modes", nargs="*", default=["straightforward", "fast", "compiled", "floor"],
                     choices=["straightforward", "fast", "compiled", "floor"])
+    ap.add_argument("--target", type=float, default=1.3,
+                    help="the project's target for step / convolutions (issue 9), recorded with the results")
     ap.add_argument("--out", default=None, help="also write a results JSON (e.g. results/bench_training.json)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -152,7 +154,7 @@ def main(argv=None) -> int:
         from ser_lib.results import write_results
 
         write_results(a.out, params={"threads": a.threads, "batch": a.batch, "input_length": a.length,
-                                     "steps": a.steps},
+                                     "steps": a.steps, "target_step_over_convs": a.target},
                       metrics={**{f"{m}_{k}": v for m, r in res.items() for k, v in r.items() if k != "mode"},
                                **{f"speedup_{m}": v for m, v in speedup.items()},
                                "speedup": speedup.get("fast")}, wall_time_s=0.0, data={"synthetic_input": True})

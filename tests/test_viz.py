@@ -81,3 +81,22 @@ def test_banner_in_a_notebook_is_one_output(monkeypatch, capsys):
     assert len(shown) == 1 and shown[0][1] is True
     assert "only 3 of 100 epochs" in shown[0][0]["text/html"]
     assert shown[0][0]["text/plain"] == "SHORTFALL: only 3 of 100 epochs"
+
+
+def test_step_breakdown_draws_one_bar_pair_per_mode_and_the_target():
+    import matplotlib.pyplot as plt
+
+    from ser_lib.viz import model as vm
+
+    m = {"compiled_step_s": 0.5, "compiled_convs_s": 0.4, "floor_step_s": 0.44, "floor_convs_s": 0.4}
+    fig = vm.step_breakdown(m, target=1.3)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()][0].startswith("compiled")
+    widths = sorted(round(p.get_width(), 3) for p in ax.patches)
+    assert widths == [0.04, 0.1, 0.4, 0.4]  # convolutions, then the rest, per mode
+    assert any("1.25 ×" in t.get_text() for t in ax.texts) and any("1.10 ×" in t.get_text() for t in ax.texts)
+    target_x = [line.get_xdata()[0] for line in ax.lines]
+    assert target_x == pytest.approx([0.52, 0.52])
+    plt.close(fig)
+    with pytest.raises(ValueError, match="bench_training"):
+        vm.step_breakdown({})

@@ -12,7 +12,7 @@ from . import style
 
 __all__ = ["training_curves", "confusion_heatmap", "paper_comparison", "architecture_diagram",
            "channel_attention_heatmap", "spatial_on_input", "param_share_bar", "shortfall_banner",
-           "spatial_block_bars", "spatial_range_text"]
+           "spatial_block_bars", "spatial_range_text", "step_breakdown"]
 
 
 def _plt():
@@ -283,4 +283,46 @@ def spatial_block_bars(block_means, ax=None):
            title=f"spatial attention per block of the input\n(zoomed: every mean lies in {lo:.3f}–{hi:.3f})")
     ax.legend(frameon=False, ncol=k, loc="lower left", bbox_to_anchor=(0, 1.12))
     fig.tight_layout()
+    return fig
+
+
+#: How :func:`step_breakdown` names the modes of ``benchmarks/bench_training.py``.
+STEP_MODES = {"straightforward": "textbook step", "fast": "fast path (eager)", "compiled": "compiled (training runs this)",
+              "floor": "floor: no Dense(64) update,\nno dropout draws (not training)"}
+
+
+def step_breakdown(metrics: dict, *, target: float | None = None, ax=None):
+    """One horizontal bar per benchmark mode: seconds per training step, split into the two
+    convolutions alone and the rest of the step, with ``target * convolutions`` marked.
+
+    ``metrics``: the ``metrics`` of ``results/bench_training.json`` (keys ``<mode>_step_s`` and
+    ``<mode>_convs_s``, each a median over steps measured in the same process).
+    """
+    plt = _plt()
+    modes = [m for m in STEP_MODES if f"{m}_step_s" in metrics]
+    if not modes:
+        raise ValueError("no benchmark modes in these metrics: run benchmarks/bench_training.py --out ...")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=style.figsize(0.62 * len(modes) + 2.0))
+    else:
+        fig = ax.figure
+    conv = np.array([metrics[f"{m}_convs_s"] for m in modes])
+    step = np.array([metrics[f"{m}_step_s"] for m in modes])
+    y = np.arange(len(modes))
+    ax.barh(y, conv, color=style.PALETTE[0], label="the two convolutions alone (forward + backward)")
+    ax.barh(y, np.maximum(step - conv, 0), left=conv, color=style.PALETTE[1], label="everything else in the step")
+    for i, (c, s_) in enumerate(zip(conv, step)):
+        ax.text(max(s_, (target or 0) * c) + 0.02, i, f"{s_:.2f} s = {s_ / c:.2f} × convolutions", va="center",
+                fontsize=style.MIN_FONT_SIZE + 1)
+        if target:
+            ax.plot([target * c] * 2, [i - 0.42, i + 0.42], color="black", ls="--", lw=1.2,
+                    label=f"target: {target:g} × convolutions" if i == 0 else None)
+    ax.set_yticks(y, [STEP_MODES[m] for m in modes])
+    ax.invert_yaxis()
+    ax.set_xlim(0, step.max() * 1.75)
+    ax.set(xlabel="seconds per training step", title="where a training step of the replica goes")
+    ax.grid(axis="x", alpha=0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False, fontsize=style.MIN_FONT_SIZE + 1)
     return fig
