@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="queue: run the faithful-audit jobs only after every corpus has its --epochs paper epochs")
     ap.add_argument("--compile", action="store_true",
                     help="train through torch.compile (SER_COMPILE=1 for every run it starts: the same function "
-                         "and dropout masks, float32 rounding aside, ~1.2x faster on 2 CPU cores; each epoch of a "
+                         "and dropout masks, float32 rounding aside, faster on CPU (benchmarks/bench_training.py); each epoch of a "
                          "history records it)")
     args = ap.parse_args(argv)
     if args.compile:

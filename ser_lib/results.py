@@ -21,7 +21,8 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-__all__ = ["provenance", "cpu_model", "hardware_summary", "training_step_summary", "data_checksum", "write_results", "update_results",
+__all__ = ["provenance", "cpu_model", "hardware_summary", "training_step_summary", "epoch_throughput",
+           "throughput_text", "data_checksum", "write_results", "update_results",
            "read_results", "Timer", "to_jsonable"]
 
 _PACKAGES = ("numpy", "scipy", "librosa", "soundfile", "scikit-learn", "torch", "pandas", "opensmile")
@@ -107,6 +108,52 @@ def training_step_summary(rec: Mapping[str, Any]) -> str:
     if k == 0:
         return "eager"
     return "compiled" if k == len(hist) else f"compiled {k} of {len(hist)} epochs"
+
+
+def _epochs(rec_or_epochs: Any) -> list[Mapping[str, Any]]:
+    if isinstance(rec_or_epochs, Mapping):
+        return list(rec_or_epochs.get("history") or [])
+    return list(getattr(rec_or_epochs, "epochs", rec_or_epochs) or [])
+
+
+def epoch_throughput(rec_or_epochs: Any) -> dict[str, float] | None:
+    """Training throughput of a run, summarised over its epochs.
+
+    Parameters
+    ----------
+    rec_or_epochs : a results record (its ``"history"``), a :class:`ser_lib.train.History`, or a list of
+        per-epoch dicts with ``"samples_per_s"`` (training rows per second) and ``"seconds"``.
+
+    Returns
+    -------
+    ``{"epochs", "median", "min", "max", "mean", "seconds_median"}`` (rows/s; seconds per epoch), or ``None``
+    when no epoch recorded its speed. The median is the machine's usual rate: the mean also counts epochs
+    slowed by other work on the machine or run with an older, slower training step.
+    """
+    sps = np.array([e["samples_per_s"] for e in _epochs(rec_or_epochs) if e.get("samples_per_s")], dtype=float)
+    if sps.size == 0:
+        return None
+    secs = [e["seconds"] for e in _epochs(rec_or_epochs) if e.get("seconds")]
+    return {"epochs": int(sps.size), "median": float(np.median(sps)), "min": float(sps.min()),
+            "max": float(sps.max()), "mean": float(sps.mean()),
+            "seconds_median": float(np.median(secs)) if secs else float("nan")}
+
+
+def throughput_text(rec_or_epochs: Any, *, threads: int | None = None, device: str | None = None) -> str:
+    """One sentence on how fast a run trained, from :func:`epoch_throughput` (Markdown)."""
+    t = epoch_throughput(rec_or_epochs)
+    if t is None:
+        return "Throughput: no epoch recorded its speed."
+    where = ", ".join(x for x in (f"{threads} torch thread" + ("s" if threads != 1 else "") if threads else "",
+                                  f"device `{device}`" if device else "") if x)
+    text = (f"Throughput: {t['median']:.1f} training rows/s and {t['seconds_median']:.0f} s per epoch "
+            f"(medians over {t['epochs']} epoch{'s' if t['epochs'] != 1 else ''}")
+    text += f"; range {t['min']:.1f}–{t['max']:.1f} rows/s)" if t["epochs"] > 1 else ")"
+    text += f" on the machine that ran it ({where})." if where else "."
+    if t["epochs"] > 1 and t["min"] < 0.8 * t["median"]:
+        text += (" The slower epochs ran while other work shared the machine or before a faster training step "
+                 "existed; each epoch's figure is in the results file.")
+    return text
 
 
 def data_checksum(paths: Iterable[str | os.PathLike], *, content: bool = True) -> str:

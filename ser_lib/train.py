@@ -260,7 +260,8 @@ def fit(model: nn.Module, X_train, y_train, X_val=None, y_val=None, *, epochs: i
         not what the released code computes; off by default and off for the reproduction).
     compile : run the training forward pass through ``torch.compile``
         (:func:`ser_lib.speed.compile_model`: the same function and dropout masks, float32 rounding
-        aside; about 1.2x faster per step on 2 CPU cores, after tens of seconds of compiling). None
+        aside; faster per step on a CPU, after tens of seconds of compiling: benchmarks/bench_training.py
+        measures by how much). None
         (default): the process setting, :func:`ser_lib.speed.compile_default` (environment
         ``SER_COMPILE=1``). Not part of a checkpoint's identity: a run may resume with it on or off;
         every epoch of the history records ``compiled``. If compiling fails, training goes on

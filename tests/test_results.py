@@ -133,6 +133,24 @@ def test_training_step_summary_reads_the_history():
     assert training_step_summary(mixed) == "compiled 1 of 3 epochs"
 
 
+def test_throughput_is_the_median_of_epochs_and_says_why_some_were_slow():
+    from ser_lib.results import epoch_throughput, throughput_text
+    from ser_lib.train import History
+
+    epochs = [{"samples_per_s": v, "seconds": 100 / v} for v in (30.0, 31.0, 5.0, 29.0)]
+    t = epoch_throughput({"history": epochs})
+    assert t["median"] == 29.5 and t["min"] == 5.0 and t["max"] == 31.0 and t["epochs"] == 4
+    assert abs(t["mean"] - 23.75) < 1e-9                  # the mean is pulled down by the one slow epoch
+    assert epoch_throughput(History(epochs=epochs)) == t   # a History reads the same
+    text = throughput_text(epochs, threads=2, device="cpu")
+    assert "29.5 training rows/s" in text and "range 5.0–31.0" in text and "2 torch threads" in text
+    assert "slower epochs" in text
+    steady = throughput_text(epochs[:2] + epochs[3:], threads=1)
+    assert "slower epochs" not in steady and "1 torch thread," not in steady and "1 torch thread)" in steady
+    assert epoch_throughput({"history": [{"epoch": 1}]}) is None
+    assert "no epoch recorded" in throughput_text([])
+
+
 def test_repo_path_names_a_file_by_its_place_in_any_checkout(tmp_path):
     from ser_lib.config import REPO_ROOT, repo_path
 
