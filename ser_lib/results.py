@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
-__all__ = ["provenance", "cpu_model", "hardware_summary", "training_step_summary", "epoch_throughput",
+__all__ = ["provenance", "cpu_model", "hardware_summary", "training_step_summary", "epoch_threads", "epoch_throughput",
            "throughput_text", "data_checksum", "write_results", "update_results",
            "read_results", "Timer", "to_jsonable"]
 
@@ -75,15 +75,23 @@ def provenance() -> dict[str, Any]:
             "written_utc": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
+def _epochs(rec_or_epochs: Any) -> list[Mapping[str, Any]]:
+    if isinstance(rec_or_epochs, Mapping):
+        return list(rec_or_epochs.get("history") or [])
+    return list(getattr(rec_or_epochs, "epochs", rec_or_epochs) or [])
+
+
 def hardware_summary(rec: Mapping[str, Any]) -> str:
     """One line naming where a results record was computed, for tables: the GPU when the run used
     CUDA, else the CPU model (or the architecture, for files written before ``cpu_model`` was
     recorded), the logical CPU count and the torch threads, e.g. ``"Intel(R) Xeon(R) Processor, 2 CPUs,
-    1 torch thread"``. Never a path or host name."""
+    1 torch thread"``. The threads are those the training epochs recorded (:func:`epoch_threads`); for a
+    history that records none, those of the call that wrote the file (a re-evaluation from a checkpoint
+    may differ from the calls that trained). Never a path or host name."""
     hw = (rec.get("provenance") or {}).get("hardware") or {}
     params = rec.get("params") or {}
     device = str(params.get("device") or "cpu")
-    threads = params.get("torch_threads", hw.get("torch_threads"))
+    threads = epoch_threads(rec) or params.get("torch_threads", hw.get("torch_threads"))
     if device.startswith("cuda") and hw.get("cuda"):
         return f"GPU {hw['cuda']}"
     cpu = hw.get("cpu_model") or hw.get("processor") or (f"{hw['machine']} CPU" if hw.get("machine") else "CPU")
@@ -91,9 +99,18 @@ def hardware_summary(rec: Mapping[str, Any]) -> str:
     if hw.get("cpu_count"):
         parts.append(f"{hw['cpu_count']} CPUs")
     if threads:
-        parts.append(f"{threads} torch thread" + ("s" if int(threads) != 1 else ""))
+        parts.append(f"{threads} torch thread" + ("s" if str(threads) != "1" else ""))
     text = ", ".join(parts)
     return text if device == "cpu" else f"{text} ({device})"
+
+
+def epoch_threads(rec_or_epochs: Any) -> str | None:
+    """The torch threads the epochs of a run trained with, from its history: ``"2"``, ``"1–2"`` when
+    calls differed, ``None`` when no epoch recorded it (histories written before it was recorded)."""
+    seen = sorted({int(e["torch_threads"]) for e in _epochs(rec_or_epochs) if e.get("torch_threads")})
+    if not seen:
+        return None
+    return str(seen[0]) if len(seen) == 1 else f"{seen[0]}–{seen[-1]}"
 
 
 def training_step_summary(rec: Mapping[str, Any]) -> str:
@@ -108,12 +125,6 @@ def training_step_summary(rec: Mapping[str, Any]) -> str:
     if k == 0:
         return "eager"
     return "compiled" if k == len(hist) else f"compiled {k} of {len(hist)} epochs"
-
-
-def _epochs(rec_or_epochs: Any) -> list[Mapping[str, Any]]:
-    if isinstance(rec_or_epochs, Mapping):
-        return list(rec_or_epochs.get("history") or [])
-    return list(getattr(rec_or_epochs, "epochs", rec_or_epochs) or [])
 
 
 def epoch_throughput(rec_or_epochs: Any) -> dict[str, float] | None:
@@ -140,11 +151,15 @@ def epoch_throughput(rec_or_epochs: Any) -> dict[str, float] | None:
 
 
 def throughput_text(rec_or_epochs: Any, *, threads: int | None = None, device: str | None = None) -> str:
-    """One sentence on how fast a run trained, from :func:`epoch_throughput` (Markdown)."""
+    """One sentence on how fast a run trained, from :func:`epoch_throughput` (Markdown).
+
+    ``threads`` and ``device`` name where it ran; the threads the epochs recorded (:func:`epoch_threads`)
+    take precedence over ``threads`` (the setting of the call that rendered the page)."""
     t = epoch_throughput(rec_or_epochs)
     if t is None:
         return "Throughput: no epoch recorded its speed."
-    where = ", ".join(x for x in (f"{threads} torch thread" + ("s" if threads != 1 else "") if threads else "",
+    threads = epoch_threads(rec_or_epochs) or threads
+    where = ", ".join(x for x in (f"{threads} torch thread" + ("s" if str(threads) != "1" else "") if threads else "",
                                   f"device `{device}`" if device else "") if x)
     text = (f"Throughput: {t['median']:.1f} training rows/s and {t['seconds_median']:.0f} s per epoch "
             f"(medians over {t['epochs']} epoch{'s' if t['epochs'] != 1 else ''}")

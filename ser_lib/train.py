@@ -432,7 +432,8 @@ def fit(model: nn.Module, X_train, y_train, X_val=None, y_val=None, *, epochs: i
             bar.close()
         train_s = time.perf_counter() - t0
         rec: dict[str, Any] = {"epoch": ep + 1, "loss": run_loss / run_n, "acc": run_correct / run_n,
-                               "val_loss": None, "val_acc": None, "val_uar": None, "compiled": compiled}
+                               "val_loss": None, "val_acc": None, "val_uar": None, "compiled": compiled,
+                               "torch_threads": torch.get_num_threads()}
         if has_val:
             vl, va, vu, _ = _evaluate(model, Xv, yv, dev, eval_batch_size, weight_l2 if use_l2 else 0.0)
             rec.update(val_loss=vl, val_acc=va, val_uar=vu)

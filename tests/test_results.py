@@ -52,6 +52,9 @@ def test_cpu_model_from_cpuinfo_and_hardware_summary(tmp_path):
     rec["params"]["device"] = "cuda"
     rec["provenance"]["hardware"]["cuda"] = "NVIDIA H100 80GB HBM3"
     assert hardware_summary(rec) == "GPU NVIDIA H100 80GB HBM3"
+    rec["params"]["device"] = "cpu"
+    rec["history"] = [{"epoch": 1, "torch_threads": 1}, {"epoch": 2}]   # a re-evaluation call with 2 threads
+    assert hardware_summary(rec) == "Intel(R) Xeon(R) Processor, 2 CPUs, 1 torch thread"
 
 
 # ------------------------------------------------------------------ concurrent writers and a reader
@@ -148,6 +151,8 @@ def test_throughput_is_the_median_of_epochs_and_says_why_some_were_slow():
     steady = throughput_text(epochs[:2] + epochs[3:], threads=1)
     assert "slower epochs" not in steady and "1 torch thread," not in steady and "1 torch thread)" in steady
     assert epoch_throughput({"history": [{"epoch": 1}]}) is None
+    recorded = [dict(e, torch_threads=2) for e in epochs[:2]] + [dict(epochs[3], torch_threads=1)]
+    assert "1–2 torch threads" in throughput_text(recorded, threads=4)   # what the epochs ran with wins
     assert "no epoch recorded" in throughput_text([])
 
 

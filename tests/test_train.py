@@ -30,6 +30,7 @@ def test_learns_toy_well_above_chance():
     assert h.epochs_run == 6 and h.best_epoch == 6
     assert h.epochs[-1]["val_acc"] > 0.7
     assert set(h.epochs[0]) >= {"loss", "acc", "val_loss", "val_acc", "val_uar", "seconds", "samples_per_s"}
+    assert h.epochs[0]["torch_threads"] == torch.get_num_threads()   # where each epoch ran, for the pages
     p = predict_proba(m, Xv)
     assert p.shape == (90, 3) and np.allclose(p.sum(1), 1, atol=1e-5)
     assert np.mean(predict(m, Xv) == yv) == pytest.approx(h.epochs[-1]["val_acc"])
