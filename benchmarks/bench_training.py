@@ -19,7 +19,16 @@ setting of :mod:`ser_lib.speed` is process-wide):
   gradient, Conv1d 256->256 forward + input and weight gradients), timed in blocks that alternate
   with blocks of steps (step, step, step, convs, convs, convs, ...: a step's timing is taken among
   steps, as in training);
-- samples/s, seconds per step, and the ratios step / convolutions and fast / straightforward.
+- samples/s, seconds per step, and the ratios step / convolutions and fast / straightforward;
+- ``bound``: what ``floor`` leaves out, at its smallest. An exact float32 Adam update of the Dense(64)
+  kernel must read and write the kernel and both moment estimates (6 x 4 bytes per weight) even when
+  the gradient is recomputed on the fly and never stored. Timed in the same process: three in-place
+  passes (``add_``) over three tensors of the kernel's size (exactly that traffic, nothing else),
+  PyTorch's fused Adam on a tensor of that size (which also reads the stored gradient: 7 x 4 bytes per
+  weight; scaled by 6/7), and one dropout mask draw. ``floor`` + the smaller Adam estimate + the mask
+  draw, over ``floor``'s convolutions, estimates the lowest step / convolutions an implementation of
+  the same computation (float32 Adam state, a fresh mask each step) reaches on this machine with the
+  floor's kernels for everything else; also printed without the mask draw (a free random source).
 
 Usage: python benchmarks/bench_training.py [--threads 2] [--batch 16] [--length 2376] [--steps 6]
        [--out results/bench_training.json]
@@ -35,6 +44,44 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def _measure_bound(threads: int, batch: int, length: int, reps: int = 9, classes: int = 7) -> dict:
+    """Memory-bound least time of the Dense(64) kernel's Adam update, the fused Adam's time, a mask draw."""
+    import statistics as st
+
+    import torch
+
+    from ser_lib.model import PaperNet
+    from ser_lib.train import make_adam, set_seed
+
+    torch.set_num_threads(threads)
+    set_seed(0)
+    model = PaperNet(length, classes).train()
+    n = model.dense.weight.numel()
+    x = torch.randn(batch, 1, length)
+
+    def timed(fn) -> float:
+        fn()
+        out = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
+        return st.median(out)
+
+    # the least traffic of an exact Adam update: kernel, first and second moments, each read and written once
+    p, m, v = torch.randn(n), torch.zeros(n), torch.zeros(n)
+    passes_s = timed(lambda: (p.add_(1.0), m.add_(1.0), v.add_(1.0)))
+    w = torch.nn.Parameter(torch.zeros(n))
+    w.grad = torch.randn(n)
+    opt = make_adam([w], 1e-5, torch.device("cpu"))
+    adam_s = timed(opt.step)  # also reads the stored gradient: 7 of its bytes per weight against 6
+    mask_s = timed(lambda: model.dropout_mask(x))
+    del p, m, v, w, opt
+    return {"mode": "bound", "dense_weights": n, "inplace_bandwidth_gb_s": 6 * 4 * n / passes_s / 1e9,
+            "inplace_passes_s": passes_s, "fused_adam_s": adam_s,
+            "adam_least_s": min(passes_s, adam_s * 6 / 7), "mask_s": mask_s}
 
 
 def _measure(mode: str, threads: int, batch: int, length: int, steps: int, classes: int = 7) -> dict:
@@ -124,28 +171,42 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=6)
     ap.add_argument("--modes", nargs="*", default=["straightforward", "fast", "compiled", "floor"],
                     choices=["straightforward", "fast", "compiled", "floor"])
+    ap.add_argument("--no-bound", action="store_true", help="skip the memory-bound measurement (see above)")
     ap.add_argument("--target", type=float, default=1.3,
                     help="the project's target for step / convolutions (issue 9), recorded with the results")
     ap.add_argument("--out", default=None, help="also write a results JSON (e.g. results/bench_training.json)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    if a.child == "bound":
+        print(json.dumps(_measure_bound(a.threads, a.batch, a.length)))
+        return 0
     if a.child:
         print(json.dumps(_measure(a.child, a.threads, a.batch, a.length, a.steps)))
         return 0
 
     res = {}
-    for mode in a.modes:
+    for mode in a.modes + ([] if a.no_bound or "floor" not in a.modes else ["bound"]):
         env = dict(os.environ, SER_NO_MALLOPT="1" if mode == "straightforward" else "")
         out = subprocess.run([sys.executable, __file__, "--child", mode, "--threads", str(a.threads),
                               "--batch", str(a.batch), "--length", str(a.length), "--steps", str(a.steps)],
                              env=env, cwd=REPO, capture_output=True, text=True, check=True)
         res[mode] = json.loads(out.stdout.strip().splitlines()[-1])
         r = res[mode]
+        if mode == "bound":
+            fl = res["floor"]
+            r["lowest_step_over_convs"] = fl["step_over_convs"] + (r["adam_least_s"] + r["mask_s"]) / fl["convs_s"]
+            r["lowest_without_mask_step_over_convs"] = fl["step_over_convs"] + r["adam_least_s"] / fl["convs_s"]
+            print(f"{mode:16s} exact Adam of the {r['dense_weights'] / 1e6:.1f} M-weight Dense kernel: "
+                  f"3 in-place passes {r['inplace_passes_s'] * 1e3:.0f} ms ({r['inplace_bandwidth_gb_s']:.1f} GB/s), "
+                  f"fused Adam {r['fused_adam_s'] * 1e3:.0f} ms -> at least {r['adam_least_s'] * 1e3:.0f} ms | mask draw {r['mask_s'] * 1e3:.0f} ms | "
+                  f"lowest step / convolutions {r['lowest_step_over_convs']:.2f}, "
+                  f"{r['lowest_without_mask_step_over_convs']:.2f} with a free mask (target {a.target})")
+            continue
         print(f"{mode:16s} step {r['step_s']:.3f} s ({r['samples_per_s']:.1f} samples/s) | convolutions alone "
               f"{r['convs_s']:.3f} s | step / convolutions {r['step_over_convs']:.2f} | first step {r['first_step_s']:.1f} s")
     base = res.get("straightforward")
     speedup = {m: r["samples_per_s"] / base["samples_per_s"] for m, r in res.items()
-               if base and m not in ("straightforward", "floor")}
+               if base and m not in ("straightforward", "floor", "bound")}
     for m, v in speedup.items():
         print(f"{m} / straightforward: {v:.2f}x samples/s")
     print(f"(batch {a.batch}, input length {a.length}, {a.threads} threads, median of {a.steps} steps)")

@@ -24,4 +24,11 @@ def test_bench_training_writes_ratios(tmp_path):
     for mode in ("straightforward", "compiled", "floor"):
         assert m[f"{mode}_step_s"] > 0 and m[f"{mode}_convs_s"] > 0
         assert m[f"{mode}_step_over_convs"] == pytest.approx(m[f"{mode}_step_s"] / m[f"{mode}_convs_s"])
-    assert "speedup_compiled" in m and "speedup_floor" not in m
+    assert "speedup_compiled" in m and "speedup_floor" not in m and "speedup_bound" not in m
+    # the bound: floor + the least Adam update of the Dense kernel (+ the mask draw), over the floor's convolutions
+    assert m["bound_dense_weights"] == 64 * 256 * (60 - 12)  # Dense(64) on the flattened (256, 60 - 2 * 6) features
+    assert 0 < m["bound_adam_least_s"] <= m["bound_inplace_passes_s"]
+    assert m["bound_adam_least_s"] <= m["bound_fused_adam_s"] * 6 / 7 + 1e-12
+    assert m["bound_lowest_without_mask_step_over_convs"] == pytest.approx(
+        m["floor_step_over_convs"] + m["bound_adam_least_s"] / m["floor_convs_s"])
+    assert m["bound_lowest_step_over_convs"] > m["bound_lowest_without_mask_step_over_convs"] > m["floor_step_over_convs"]
