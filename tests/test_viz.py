@@ -98,5 +98,12 @@ def test_step_breakdown_draws_one_bar_pair_per_mode_and_the_target():
     target_x = [line.get_xdata()[0] for line in ax.lines]
     assert target_x == pytest.approx([0.52, 0.52])
     plt.close(fig)
+    # with the bound measured: one more bar, the floor + least Adam time + mask draw, over the floor's convolutions
+    fig = vm.step_breakdown({**m, "bound_adam_least_s": 0.02, "bound_mask_s": 0.02}, target=1.3)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()][-1] == vm.BOUND_LABEL
+    assert sorted(round(p.get_width(), 3) for p in ax.patches) == [0.04, 0.08, 0.1, 0.4, 0.4, 0.4]
+    assert any("1.20 ×" in t.get_text() for t in ax.texts)
+    plt.close(fig)
     with pytest.raises(ValueError, match="bench_training"):
         vm.step_breakdown({})

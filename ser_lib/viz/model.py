@@ -289,6 +289,8 @@ def spatial_block_bars(block_means, ax=None):
 #: How :func:`step_breakdown` names the modes of ``benchmarks/bench_training.py``.
 STEP_MODES = {"straightforward": "textbook step", "fast": "fast path (eager)", "compiled": "compiled (training runs this)",
               "floor": "floor: no Dense(64) update,\nno dropout draws (not training)"}
+#: The bar :func:`step_breakdown` adds when the benchmark measured the bound (``bound_*`` metrics).
+BOUND_LABEL = "lowest (estimate): floor + least\nexact Adam of Dense(64) + mask draw"
 
 
 def step_breakdown(metrics: dict, *, target: float | None = None, ax=None):
@@ -296,19 +298,28 @@ def step_breakdown(metrics: dict, *, target: float | None = None, ax=None):
     convolutions alone and the rest of the step, with ``target * convolutions`` marked.
 
     ``metrics``: the ``metrics`` of ``results/bench_training.json`` (keys ``<mode>_step_s`` and
-    ``<mode>_convs_s``, each a median over steps measured in the same process).
+    ``<mode>_convs_s``, each a median over steps measured in the same process). Where it also holds
+    the bound (``bound_adam_least_s``, ``bound_mask_s``), a last bar shows the floor plus the least
+    time of an exact Adam update of the Dense(64) kernel and one dropout mask draw
+    (:data:`BOUND_LABEL`), against the floor's convolutions.
     """
     plt = _plt()
     modes = [m for m in STEP_MODES if f"{m}_step_s" in metrics]
     if not modes:
         raise ValueError("no benchmark modes in these metrics: run benchmarks/bench_training.py --out ...")
+    labels = [STEP_MODES[m] for m in modes]
+    conv = [metrics[f"{m}_convs_s"] for m in modes]
+    step = [metrics[f"{m}_step_s"] for m in modes]
+    if "floor" in modes and "bound_adam_least_s" in metrics:
+        labels.append(BOUND_LABEL)
+        conv.append(metrics["floor_convs_s"])
+        step.append(metrics["floor_step_s"] + metrics["bound_adam_least_s"] + metrics.get("bound_mask_s", 0.0))
     if ax is None:
-        fig, ax = plt.subplots(figsize=style.figsize(0.62 * len(modes) + 2.0))
+        fig, ax = plt.subplots(figsize=style.figsize(0.62 * len(labels) + 2.0))
     else:
         fig = ax.figure
-    conv = np.array([metrics[f"{m}_convs_s"] for m in modes])
-    step = np.array([metrics[f"{m}_step_s"] for m in modes])
-    y = np.arange(len(modes))
+    conv, step = np.array(conv), np.array(step)
+    y = np.arange(len(labels))
     ax.barh(y, conv, color=style.PALETTE[0], label="the two convolutions alone (forward + backward)")
     ax.barh(y, np.maximum(step - conv, 0), left=conv, color=style.PALETTE[1], label="everything else in the step")
     for i, (c, s_) in enumerate(zip(conv, step)):
@@ -317,7 +328,7 @@ def step_breakdown(metrics: dict, *, target: float | None = None, ax=None):
         if target:
             ax.plot([target * c] * 2, [i - 0.42, i + 0.42], color="black", ls="--", lw=1.2,
                     label=f"target: {target:g} × convolutions" if i == 0 else None)
-    ax.set_yticks(y, [STEP_MODES[m] for m in modes])
+    ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set_xlim(0, step.max() * 1.75)
     ax.set(xlabel="seconds per training step", title="where a training step of the replica goes")
