@@ -23,7 +23,7 @@ import numpy as np
 
 __all__ = ["provenance", "cpu_model", "hardware_summary", "training_step_summary", "epoch_threads", "epoch_throughput",
            "throughput_text", "data_checksum", "write_results", "update_results",
-           "read_results", "Timer", "to_jsonable"]
+           "read_results", "Timer", "to_jsonable", "portable_paths"]
 
 _PACKAGES = ("numpy", "scipy", "librosa", "soundfile", "scikit-learn", "torch", "pandas", "opensmile")
 
@@ -203,6 +203,38 @@ def to_jsonable(obj: Any) -> Any:
     return obj
 
 
+def _machine_roots() -> list[tuple[str, str]]:
+    """``(absolute root, portable name)`` of this machine: data root, cache root, repository; longest first."""
+    from .config import REPO_ROOT, cache_root, data_root
+
+    pairs = [(data_root(), "$SER_DATA_ROOT"), (cache_root(), "$SER_CACHE_DIR"), (REPO_ROOT, ".")]
+    out = {str(Path(r).expanduser().resolve()): name for r, name in pairs}
+    return sorted(((r, n) for r, n in out.items() if r != os.sep), key=lambda p: -len(p[0]))
+
+
+def portable_paths(obj: Any, roots: Iterable[tuple[str, str]] | None = None) -> Any:
+    """``obj`` with every string that is a path under a machine root rewritten in portable form.
+
+    A results file is published with the book: ``/home/me/data/emodb`` becomes ``$SER_DATA_ROOT/emodb``,
+    a checkpoint folder under the cache ``$SER_CACHE_DIR/...``, a file in the repository
+    ``./results/...``. ``roots``: ``(absolute root, name)`` pairs (default: this machine's data root,
+    cache root and repository). Only strings that *start* with a root followed by a separator (or equal
+    it) change; text that merely mentions a path is left as it is.
+    """
+    roots = _machine_roots() if roots is None else sorted(roots, key=lambda p: -len(p[0]))
+    if isinstance(obj, str):
+        for root, name in roots:
+            root = root.rstrip("/")
+            if obj == root or obj.startswith(root + "/"):
+                return name + obj[len(root):]
+        return obj
+    if isinstance(obj, Mapping):
+        return {k: portable_paths(v, roots) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [portable_paths(v, roots) for v in obj]
+    return obj
+
+
 def write_results(path: str | os.PathLike, *, params: Mapping[str, Any], metrics: Mapping[str, Any],
                   wall_time_s: float, data: Mapping[str, Any] | None = None,
                   history: Any = None, extra: Mapping[str, Any] | None = None) -> Path:
@@ -223,12 +255,15 @@ def write_results(path: str | os.PathLike, *, params: Mapping[str, Any], metrics
     data : description of the data used; include ``checksum`` from :func:`data_checksum`
     history : per-epoch history (list of dicts)
     extra : anything else worth keeping (e.g. shortfall notes)
+
+    Paths under this machine's data root, cache root or repository are written in portable form
+    (:func:`portable_paths`): a results file is published and names no machine path.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {"params": params, "metrics": metrics, "data": data or {}, "history": history,
               "wall_time_s": wall_time_s, "provenance": provenance(), **(extra or {})}
-    text = json.dumps(to_jsonable(record), indent=1, sort_keys=False)
+    text = json.dumps(portable_paths(to_jsonable(record)), indent=1, sort_keys=False)
     _atomic_write(path, text.encode("utf-8"))
     return path
 
@@ -238,7 +273,7 @@ def update_results(path: str | os.PathLike, **fields: Any) -> Path:
     :func:`write_results`; everything else, provenance included, is kept as it is."""
     path = Path(path)
     record = json.loads(path.read_text())
-    record.update(to_jsonable(fields))
+    record.update(portable_paths(to_jsonable(fields)))
     _atomic_write(path, json.dumps(record, indent=1, sort_keys=False).encode("utf-8"))
     return path
 

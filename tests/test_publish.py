@@ -24,3 +24,31 @@ def test_scrub_paths(tmp_path):
     assert out.cells[0].outputs[0]["text"] == "checkpoint $SER_CACHE_DIR/checkpoints/x\n"
     assert out.cells[0].outputs[1]["data"]["image/png"] == "iVBOR/x/y"
     assert out.metadata["papermill"]["input_path"] == "notebooks/reproduce.ipynb"
+
+
+def test_committed_results_name_no_machine_path():
+    """Results files are published with the book: no string in them is an absolute path of the machine
+    that wrote them (ser_lib.results.write_results writes $SER_DATA_ROOT/..., $SER_CACHE_DIR/..., ./...)."""
+    import json
+    import re
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    absolute = re.compile(r"^(/|[A-Za-z]:[\\/])")
+    found = []
+
+    def walk(obj, where):
+        if isinstance(obj, str) and absolute.match(obj):
+            found.append(f"{where}: {obj}")
+        elif isinstance(obj, dict):
+            for k, v in obj.items():
+                walk(v, f"{where}.{k}")
+        elif isinstance(obj, list):
+            for v in obj:
+                walk(v, where)
+
+    files = sorted((repo / "results").rglob("*.json"))
+    assert len(files) > 100
+    for f in files:
+        walk(json.loads(f.read_text()), f.relative_to(repo).as_posix())
+    assert not found, found[:5]

@@ -33,6 +33,30 @@ def test_write_then_read_results(tmp_path):
     assert len(got) == 1 and got[0]["_file"] == "r/x.json"
 
 
+def test_results_name_no_machine_path(tmp_path, monkeypatch):
+    """Data root, cache root and repository paths are written as $SER_DATA_ROOT, $SER_CACHE_DIR and ./"""
+    from ser_lib.config import REPO_ROOT
+    from ser_lib.results import update_results
+
+    data, cache = tmp_path / "corpora", tmp_path / "cache"
+    monkeypatch.setenv("SER_DATA_ROOT", str(data))
+    monkeypatch.setenv("SER_CACHE_DIR", str(cache))
+    out = write_results(tmp_path / "x.json", params={"checkpoint_dir": cache / "checkpoints" / "run",
+                                                     "log": f"read {data}/emodb"},  # text that mentions a path
+                        metrics={}, wall_time_s=0.0,
+                        data={"root": str(data), "corpus_dir": str(data / "emodb"),
+                              "elsewhere": str(tmp_path / "corpora-old" / "emodb"),
+                              "files": [str(REPO_ROOT / "results" / "x.json")]})
+    rec = json.loads(out.read_text())
+    assert rec["params"]["checkpoint_dir"] == "$SER_CACHE_DIR/checkpoints/run"
+    assert rec["params"]["log"] == f"read {data}/emodb"
+    assert rec["data"]["root"] == "$SER_DATA_ROOT" and rec["data"]["corpus_dir"] == "$SER_DATA_ROOT/emodb"
+    assert rec["data"]["elsewhere"] == str(tmp_path / "corpora-old" / "emodb")  # a prefix, not a parent
+    assert rec["data"]["files"] == ["./results/x.json"]
+    update_results(out, moved_to=str(data / "savee"))
+    assert json.loads(out.read_text())["moved_to"] == "$SER_DATA_ROOT/savee"
+
+
 def test_cpu_model_from_cpuinfo_and_hardware_summary(tmp_path):
     from ser_lib.results import cpu_model, hardware_summary, provenance
 
