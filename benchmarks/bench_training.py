@@ -5,7 +5,8 @@ setting of :mod:`ser_lib.speed` is process-wide):
 
 - ``straightforward``: the textbook step: L2 penalty built into the autograd graph, Adam's
   per-parameter loop, ``nn.Dropout``, glibc's default ``malloc``;
-- ``fast``: what :func:`ser_lib.train.fit` runs: L2 gradient added in place, fused Adam,
+- ``fast``: what :func:`ser_lib.train.fit` runs: L2 gradient added inside the fused Adam update
+  (coupled ``weight_decay`` on the kernels, :func:`ser_lib.optim.make_adam`),
   :class:`ser_lib.model.KerasDropout`, freed memory retained (:func:`ser_lib.speed.retain_freed_memory`);
 - ``compiled``: ``fast`` with the model compiled by ``torch.compile`` (``fit(..., compile=True)``,
   :func:`ser_lib.speed.compile_model`: Inductor fuses the elementwise work around the convolutions;
@@ -90,7 +91,7 @@ def _measure(mode: str, threads: int, batch: int, length: int, steps: int, class
     from torch import nn
 
     from ser_lib.model import PaperNet
-    from ser_lib.train import add_l2_gradient, make_adam, set_seed
+    from ser_lib.train import l2_penalty_value, make_adam, set_seed
 
     torch.set_num_threads(threads)
     if mode != "straightforward":
@@ -100,12 +101,13 @@ def _measure(mode: str, threads: int, batch: int, length: int, steps: int, class
     model = PaperNet(length, classes)
     if mode == "floor":
         model.dense.weight.requires_grad_(False)
+    weights = [w for w in model.regularized_weights() if w.requires_grad]
     if mode == "straightforward":
         model.blocks[-1].dropout = nn.Dropout(model.config["dropout"])
         opt = torch.optim.Adam(model.parameters(), lr=1e-5, betas=(0.9, 0.999), eps=1e-7, foreach=False)
-    else:
-        opt = make_adam([p for p in model.parameters() if p.requires_grad], 1e-5, torch.device("cpu"))
-    weights = [w for w in model.regularized_weights() if w.requires_grad]
+    else:  # as fit: the L2 gradient inside the fused Adam
+        opt = make_adam([p for p in model.parameters() if p.requires_grad], 1e-5, torch.device("cpu"),
+                        l2_weights=weights, weight_l2=1e-3)
     fwd = model
     x = torch.randn(batch, 1, length)
     y = torch.randint(0, classes, (batch,))
@@ -124,7 +126,7 @@ def _measure(mode: str, threads: int, batch: int, length: int, steps: int, class
         opt.zero_grad(set_to_none=True)
         loss.backward()
         if mode != "straightforward":
-            add_l2_gradient(weights, 1e-3)
+            l2_penalty_value(weights, 1e-3)  # the reported loss's L2 term, as fit computes it
         opt.step()
 
     c1 = nn.Conv1d(1, 256, 7)

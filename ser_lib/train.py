@@ -8,10 +8,12 @@ What :func:`fit` does, per epoch (matching ``keras.Model.fit`` as the released c
 - minimises cross-entropy + ``weight_l2 * model.l2_penalty()`` (Keras's ``kernel_regularizer``;
   skipped for models without ``l2_penalty``) with Adam (``lr``, betas 0.9/0.999, eps 1e-7 as in
   Keras), optionally with class weights. The L2 term is not built into the autograd graph: its
-  gradient ``2 * weight_l2 * w`` is added in place to each regularised kernel's gradient after
-  ``backward()`` and its value (for the reported loss) is one dot product per kernel
-  (:func:`add_l2_gradient`): the same gradient as differentiating the penalty, without the
-  ``pow``/``sum`` graph over ~39 M weights. Adam runs as PyTorch's fused kernel where available;
+  gradient ``2 * weight_l2 * w`` is added to each regularised kernel's gradient inside the fused
+  Adam update (Adam's coupled ``weight_decay = 2 * weight_l2`` on those kernels only,
+  :func:`make_adam`) and its value (for the reported loss) is one dot product per kernel
+  (:func:`l2_penalty_value`): the same gradient as differentiating the penalty, without the
+  ``pow``/``sum`` graph over ~39 M weights or another pass over them. Adam runs as PyTorch's fused
+  kernel where available;
 - reports the running mean of the batch losses and the running training accuracy (as Keras
   prints them), and, when validation data are given, ``val_loss`` (cross-entropy + the same L2
   term, as Keras reports it), ``val_acc`` and ``val_uar`` (unweighted average recall);
@@ -49,10 +51,12 @@ import torch.nn.functional as F
 
 from . import checkpoints
 from .metrics import uar
+# the optimiser and the L2 term (ser_lib.optim), re-exported here where fit uses them
+from .optim import add_l2_gradient, l2_penalty_value, load_optimizer_state, make_adam
 from .speed import retain_freed_memory
 
 __all__ = ["set_seed", "fit", "predict_proba", "predict", "History", "resolve_device", "uar",
-           "load_checkpoint", "add_l2_gradient", "make_adam"]
+           "load_checkpoint", "add_l2_gradient", "l2_penalty_value", "make_adam", "load_optimizer_state"]
 
 
 def set_seed(seed: int) -> None:
@@ -174,34 +178,6 @@ def load_checkpoint(checkpoint_dir: str | os.PathLike, name: str = "last.pt") ->
     return checkpoints.load(Path(checkpoint_dir) / name)
 
 
-def add_l2_gradient(weights: Sequence[torch.Tensor], weight_l2: float) -> float:
-    """Add the gradient of ``weight_l2 * sum(w**2)`` to each ``w.grad`` in place; return the penalty.
-
-    Equivalent to adding ``weight_l2 * model.l2_penalty()`` to the loss before ``backward()``
-    (Keras's ``kernel_regularizer=l2(weight_l2)``): the gradient of ``weight_l2 * sum(w**2)`` is
-    ``2 * weight_l2 * w``. The returned value (a float, for the reported loss) is computed from the
-    weights as they are now, i.e. before the optimiser step, like the graph version.
-    """
-    total = 0.0
-    with torch.no_grad():
-        for w in weights:
-            flat = w.detach().reshape(-1)
-            total += float(torch.dot(flat, flat))
-            if w.grad is not None:
-                w.grad.add_(w.detach(), alpha=2.0 * float(weight_l2))
-    return float(weight_l2) * total
-
-
-def make_adam(params, lr: float, device: torch.device) -> torch.optim.Optimizer:
-    """Keras-like Adam (betas 0.9/0.999, eps 1e-7), as PyTorch's fused kernel where it exists.
-
-    The fused kernel computes the same update as the per-parameter loop (within float32 rounding);
-    it is used on CPU and CUDA, and the loop elsewhere.
-    """
-    fused = device.type in ("cpu", "cuda")
-    return torch.optim.Adam(params, lr=lr, betas=(0.9, 0.999), eps=1e-7, fused=fused or None)
-
-
 @torch.no_grad()
 def _evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor, device: torch.device,
               batch_size: int, weight_l2: float) -> tuple[float, float, float, np.ndarray]:
@@ -320,7 +296,7 @@ def fit(model: nn.Module, X_train, y_train, X_val=None, y_val=None, *, epochs: i
     use_l2 = bool(weight_l2) and hasattr(model, "l2_penalty")
     # the kernels Keras regularises; models without ``regularized_weights`` fall back to the graph term
     l2_weights = list(model.regularized_weights()) if use_l2 and hasattr(model, "regularized_weights") else None
-    optimizer = make_adam(model.parameters(), lr, dev)
+    optimizer = make_adam(model.parameters(), lr, dev, l2_weights=l2_weights, weight_l2=weight_l2 if use_l2 else 0.0)
     if mixed_precision and dev.type != "cuda":
         raise ValueError("mixed_precision needs a CUDA device (float32 is used on the CPU)")
     scaler = torch.amp.GradScaler("cuda") if mixed_precision else None
@@ -343,7 +319,7 @@ def fit(model: nn.Module, X_train, y_train, X_val=None, y_val=None, *, epochs: i
         if ck is not None:
             model.load_state_dict(ck["model"])
             model.to(dev)
-            optimizer.load_state_dict(ck["optimizer"])
+            load_optimizer_state(optimizer, ck["optimizer"], list(model.parameters()))
             hist = History.from_dict(ck["history"])
             hist.resumed_from = hist.epochs_run
             best_uar = ck.get("best_uar", -math.inf)
@@ -413,12 +389,13 @@ def fit(model: nn.Module, X_train, y_train, X_val=None, y_val=None, *, epochs: i
             optimizer.zero_grad(set_to_none=True)
             if scaler is None:
                 loss.backward()
-                penalty = add_l2_gradient(l2_weights, weight_l2) if l2_weights is not None else 0.0
+                # the L2 gradient is added by Adam (make_adam); its value, before the update, for the loss
+                penalty = l2_penalty_value(l2_weights, weight_l2) if l2_weights is not None else 0.0
                 optimizer.step()
             else:
                 scaler.scale(loss).backward()
                 scaler.unscale_(optimizer)
-                penalty = add_l2_gradient(l2_weights, weight_l2) if l2_weights is not None else 0.0
+                penalty = l2_penalty_value(l2_weights, weight_l2) if l2_weights is not None else 0.0
                 scaler.step(optimizer)
                 scaler.update()
             b = len(idx)

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from ser_lib import checkpoints
 from ser_lib.model import PaperNet
-from ser_lib.train import add_l2_gradient, fit, make_adam, set_seed
+from ser_lib.train import add_l2_gradient, fit, l2_penalty_value, load_optimizer_state, make_adam, set_seed
 
 
 def _reference_steps(model, X, y, n_steps, lr, weight_l2, batch):
@@ -27,17 +27,18 @@ def _reference_steps(model, X, y, n_steps, lr, weight_l2, batch):
     return losses
 
 
-def _fast_steps(model, X, y, n_steps, lr, weight_l2, batch):
-    opt = make_adam(model.parameters(), lr, torch.device("cpu"))
+def _fast_steps(model, X, y, n_steps, lr, weight_l2, batch, opt=None, first=0):
+    """What fit runs: the L2 gradient inside the fused Adam (weight_decay on the kernels), its value apart."""
     weights = model.regularized_weights()
+    opt = opt or make_adam(model.parameters(), lr, torch.device("cpu"), l2_weights=weights, weight_l2=weight_l2)
     losses = []
-    for i in range(n_steps):
+    for i in range(first, first + n_steps):
         xb, yb = X[i * batch:(i + 1) * batch], y[i * batch:(i + 1) * batch]
         torch.manual_seed(100 + i)
         loss = F.cross_entropy(model(xb), yb)
         opt.zero_grad()
         loss.backward()
-        pen = add_l2_gradient(weights, weight_l2)
+        pen = l2_penalty_value(weights, weight_l2)
         opt.step()
         losses.append(loss.item() + pen)
     return losses
@@ -60,6 +61,49 @@ def test_fast_step_equals_reference(dropout):
         torch.testing.assert_close(wa, wb, rtol=1e-4, atol=1e-6, msg=k)
     # the weights moved: the comparison is not between two untouched models
     assert not torch.equal(a.dense.weight, PaperNet(64, 4, filters=32, dense_units=16).dense.weight)
+
+
+def test_old_single_group_optimizer_checkpoint_resumes_in_the_fused_l2_layout():
+    """A checkpoint from before the L2 term moved into Adam (one group, L2 added in place) resumes with
+    make_adam's two groups: the same moments, and the same weights as going on the old way."""
+    rng = np.random.default_rng(1)
+    X = torch.from_numpy(rng.normal(size=(6 * 8, 1, 48)).astype(np.float32))
+    y = torch.from_numpy(rng.integers(0, 3, 6 * 8))
+    set_seed(5)
+    old = PaperNet(48, 3, filters=16, dense_units=8, dropout=0.2)
+    ws = old.regularized_weights()
+    opt_old = make_adam(old.parameters(), 1e-3, torch.device("cpu"))  # the old layout: one group
+    assert len(opt_old.param_groups) == 1
+
+    def old_steps(first, n):
+        for i in range(first, first + n):
+            torch.manual_seed(100 + i)
+            loss = F.cross_entropy(old(X[i * 8:(i + 1) * 8]), y[i * 8:(i + 1) * 8])
+            opt_old.zero_grad()
+            loss.backward()
+            add_l2_gradient(ws, 1e-3)
+            opt_old.step()
+
+    old_steps(0, 3)
+    saved_model = {k: v.clone() for k, v in old.state_dict().items()}
+    saved_opt = pickle.loads(pickle.dumps(opt_old.state_dict()))
+    old_steps(3, 3)
+
+    new = PaperNet(48, 3, filters=16, dense_units=8, dropout=0.2)
+    new.load_state_dict(saved_model)
+    opt_new = make_adam(new.parameters(), 1e-3, torch.device("cpu"), l2_weights=new.regularized_weights(),
+                        weight_l2=1e-3)
+    assert [g["weight_decay"] for g in opt_new.param_groups] == [0.0, 2e-3]
+    load_optimizer_state(opt_new, saved_opt, list(new.parameters()))
+    torch.testing.assert_close(opt_new.state[new.dense.weight]["exp_avg_sq"],
+                               saved_opt["state"][[n for n, _ in new.named_parameters()].index("dense.weight")]["exp_avg_sq"])
+    _fast_steps(new, X, y, 3, 1e-3, 1e-3, 8, opt=opt_new, first=3)
+    for (k, wa), (_, wb) in zip(old.state_dict().items(), new.state_dict().items()):
+        torch.testing.assert_close(wa, wb, rtol=1e-4, atol=1e-6, msg=k)
+    with pytest.raises(ValueError, match="does not match"):
+        load_optimizer_state(opt_new, saved_opt, list(new.parameters())[:-1])
+    with pytest.raises(ValueError, match="not among"):
+        make_adam(new.parameters(), 1e-3, torch.device("cpu"), l2_weights=[torch.zeros(2)], weight_l2=1e-3)
 
 
 def test_l2_gradient_matches_autograd():
@@ -159,6 +203,34 @@ def test_keras_dropout_rule():
     assert torch.equal(d(x.detach()), x.detach())                    # identity in eval mode
     with pytest.raises(ValueError):
         KerasDropout(1.0)
+
+
+def test_large_mask_drawn_in_parts_is_seeded_independent_of_threads_and_keeps_the_rate():
+    """A large CPU mask comes in MASK_CHUNKS parts from their own generators (on two threads): the same
+    under a seed, whatever the thread count; a fresh draw per call; the keep rate in every part."""
+    from ser_lib.keras_layers import MASK_CHUNKS, MASK_SPLIT_MIN, keras_dropout_mask
+
+    shape = (4, 8, MASK_SPLIT_MIN // 16)  # 2 * MASK_SPLIT_MIN elements
+    threads = torch.get_num_threads()
+    try:
+        masks = {}
+        for t in (1, 2):
+            torch.set_num_threads(t)
+            torch.manual_seed(7)
+            masks[t] = keras_dropout_mask(shape, 0.2)
+    finally:
+        torch.set_num_threads(threads)
+    a = masks[1]
+    assert torch.equal(a, masks[2])
+    assert set(a.unique().tolist()) == {0.0, 1.25}
+    n = a.numel()
+    for part in a.view(-1).chunk(MASK_CHUNKS):  # each part keeps 1 - rate (+- 5 standard deviations)
+        assert abs((part != 0).float().mean().item() - 0.8) < 5 * (0.16 / part.numel()) ** 0.5
+    halves = a.view(-1).chunk(MASK_CHUNKS)
+    assert not torch.equal(halves[0][: n // 4], halves[1][: n // 4])  # the parts are not copies
+    assert not torch.equal(keras_dropout_mask(shape, 0.2), keras_dropout_mask(shape, 0.2))
+    torch.manual_seed(8)
+    assert not torch.equal(keras_dropout_mask(shape, 0.2), a)
 
 
 def test_retain_freed_memory_is_idempotent():
