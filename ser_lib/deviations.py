@@ -166,14 +166,16 @@ def deviations(corpus: str, params: Mapping[str, Any] | None = None, *,
                  f"PyTorch ({p.get('device', 'cpu')}): the same layers, shapes and Flatten order; BatchNorm1d(eps 1e-3, "
                  f"momentum 0.01 = Keras 0.99) with Keras's moving-variance rule (biased batch variance); "
                  f"{p.get('weight_l2', paper.WEIGHT_L2):g} × the sum of squared kernels added to the loss (its gradient added "
-                 f"in place); Adam(lr {p.get('lr', paper.LR):g}, betas 0.9/0.999, eps 1e-7, fused kernel); dropout "
+                 f"inside the fused Adam update); Adam(lr {p.get('lr', paper.LR):g}, betas 0.9/0.999, eps 1e-7, fused kernel); dropout "
                  f"keeps an element where U[0,1) >= 0.2, as Keras does",
                  "parameter counts equal the Keras ones (tested); random streams (initial weights, dropout, "
                  "shuffling, augmentation noise) and float rounding differ, so no run can match the released one "
                  "digit for digit. The Keras moving-variance rule came in at commit 'KerasBatchNorm1d' (2026-11-25): "
                  "epochs of a run trained before it were evaluated with PyTorch's unbiased moving variance "
                  "(6.7 % larger for the Dense(64) layer at batch 16); the moving statistics forget them within "
-                 "a few hundred steps"))
+                 "a few hundred steps. Since 2026-11-26 (commit 'Faster faithful step') a large dropout mask is "
+                 "drawn in two parts from two seeded generators: the same distribution, another random stream "
+                 "for the epochs after it"))
     rows.append(("initialisation", "Keras defaults: glorot-uniform kernels, zero biases, he-normal in the attention "
                                    "MLP and kernel",
                  "the same (init='keras')" if init == "keras" else f"PyTorch's default layer initialisation "
