@@ -290,7 +290,7 @@ def spatial_block_bars(block_means, ax=None):
 STEP_MODES = {"straightforward": "textbook step", "fast": "fast path (eager)", "compiled": "compiled (training runs this)",
               "floor": "floor: no Dense(64) update,\nno dropout draws (not training)"}
 #: The bar :func:`step_breakdown` adds when the benchmark measured the bound (``bound_*`` metrics).
-BOUND_LABEL = "lowest (estimate): floor + least\nexact Adam of Dense(64) + mask draw"
+BOUND_LABEL = "lowest estimate: floor +\nexact Adam + mask draw"
 
 
 def step_breakdown(metrics: dict, *, target: float | None = None, ax=None):
