@@ -6,6 +6,7 @@ asked for is complete, 3 when the time budget ran out first (run it again to res
 
     python scripts/faithful_audit.py emodb --protocols utterance,speaker --test-groups 5 --max-minutes 30
     python scripts/faithful_audit.py synthetic --epochs 2 --max-files 40 --results-dir /tmp/f   # smoke test
+    python scripts/faithful_audit.py savee --prepared bundle/savee.npz     # rows packed elsewhere (reproduce_elsewhere.py pack)
 """
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-files", type=int, default=None, help="smoke tests only")
     ap.add_argument("--results-dir", default=None)
     ap.add_argument("--data-root", default=None)
+    ap.add_argument("--prepared", default=None,
+                    help="the corpus's rows packed by `scripts/reproduce_elsewhere.py pack` (no audio needed: a GPU machine)")
     a = ap.parse_args(argv)
 
     import torch
@@ -41,12 +44,17 @@ def main(argv: list[str] | None = None) -> int:
     from ser_lib.experiments.runner import job_path, job_status
 
     torch.set_num_threads(a.threads)
+    prepared = None
+    if a.prepared:
+        from ser_lib.reproduce import load_prepared
+
+        prepared = load_prepared(a.prepared)
     epochs = a.epochs or faithful.DEFAULT_EPOCHS
     groups = a.test_groups if a.test_groups is not None else faithful.TEST_GROUPS.get(a.corpus)
     t0 = time.perf_counter()
     for protocol in [p.strip() for p in a.protocols.split(",") if p.strip()]:
         for fold in faithful.fold_names(a.corpus, protocol, data_root=a.data_root, test_groups=groups,
-                                        max_files=a.max_files):
+                                        max_files=a.max_files, prepared=prepared):
             spec = faithful.faithful_spec(a.corpus, protocol, fold, epochs=epochs, test_groups=groups,
                                           max_files=a.max_files, threads=a.threads)
             path = job_path(spec, a.results_dir)
@@ -57,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"--- budget spent before {spec.label()}", flush=True)
                 return 3
             print(f"=== {spec.label()} (E={epochs}) -> {path.name}", flush=True)
-            out = faithful.run_spec(spec, path, data_root=a.data_root, n_jobs=a.n_jobs, max_minutes=left)
+            out = faithful.run_spec(spec, path, data_root=a.data_root, n_jobs=a.n_jobs, max_minutes=left,
+                                    prepared=prepared)
             if out is None:
                 print(f"--- {spec.label()}: budget spent, resumes next call", flush=True)
                 return 3

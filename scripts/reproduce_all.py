@@ -15,6 +15,7 @@ Usage examples::
     python scripts/reproduce_all.py --max-minutes none                # the paper's full 100 epochs (GPU advised)
     python scripts/reproduce_all.py --corpora emodb --max-minutes 0   # re-render a page from its checkpoint, no training
     python scripts/reproduce_all.py --queue --chunk-minutes 30        # the long-run queue (below)
+    python scripts/reproduce_all.py --corpora tess --from-results     # a page of a run trained elsewhere (reproduce_elsewhere.py)
 
 The long-run queue (``--queue``): corpora in order of cost (EMO-DB, SAVEE, EMOVO, RAVDESS, TESS, CREMA-D),
 each trained in chunks of ``--chunk-minutes`` until its checkpoint holds ``--epochs`` epochs (the paper's
@@ -89,7 +90,8 @@ def run_one(corpus: str, minutes: float | None, args) -> dict:
     params = {"corpus": corpus, "protocol": "paper", "variant": args.variant, "init": args.init,
               "epochs": args.epochs, "seed": args.seed, "max_minutes": minutes, "device": args.device,
               "torch_threads": args.threads, "n_jobs": args.n_jobs,
-              "results_path": str(RESULTS / f"{corpus}.json"), "checkpoint_dir": "auto"}
+              "results_path": str(RESULTS / f"{corpus}.json"), "checkpoint_dir": "auto",
+              "from_results": bool(getattr(args, "from_results", False)) or trained_elsewhere(corpus, args)}
     if args.data_root:
         params["data_root"] = args.data_root
     if args.max_files:
@@ -138,6 +140,18 @@ def refresh_readme() -> None:
             print("=== README.md: headline updated from the results files", flush=True)
     except Exception as exc:  # noqa: BLE001 - never stop a training queue for the README
         print(f"!!! README.md headline not updated: {type(exc).__name__}: {exc}", flush=True)
+
+
+def trained_elsewhere(corpus: str, args) -> bool:
+    """Whether the corpus's results file comes from a run that kept no checkpoint (trained on another
+    machine by scripts/reproduce_elsewhere.py): the queue must not restart it here from epoch 0 and
+    overwrite it; its page is re-rendered with ``--from-results``."""
+    path = (Path(args.results_dir) if args.results_dir else RESULTS) / f"{corpus}.json"
+    try:
+        rec = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    return rec.get("params", {}).get("checkpoint_dir", "") is None and bool(rec.get("predictions"))
 
 
 def epochs_done(corpus: str, args) -> int:
@@ -211,6 +225,11 @@ def run_queue(todo: list[str], args) -> list[dict]:
     summary = []
     for corpus in todo:
         failures = 0
+        if trained_elsewhere(corpus, args) and epochs_done(corpus, args) < args.epochs:
+            print(f"=== queue: {corpus} at {epochs_done(corpus, args)}/{args.epochs} epochs, trained on another "
+                  "machine without a checkpoint: left as it is (rerun it there with scripts/reproduce_elsewhere.py)",
+                  flush=True)
+            continue
         while epochs_done(corpus, args) < args.epochs and failures < 4:
             before = epochs_done(corpus, args)
             res = run_one(corpus, args.chunk_minutes, args)
@@ -259,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
                          "(scripts/faithful_audit.py) and re-render book/audit/same_network.ipynb")
     ap.add_argument("--faithful-last", action="store_true",
                     help="queue: run the faithful-audit jobs only after every corpus has its --epochs paper epochs")
+    ap.add_argument("--from-results", action="store_true",
+                    help="render each page from its results file, no training (runs trained on another machine: "
+                         "scripts/reproduce_elsewhere.py)")
     ap.add_argument("--compile", action="store_true",
                     help="train through torch.compile (SER_COMPILE=1 for every run it starts: the same function "
                          "and dropout masks, float32 rounding aside, faster on CPU (benchmarks/bench_training.py); each epoch of a "

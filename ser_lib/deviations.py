@@ -159,11 +159,17 @@ def deviations(corpus: str, params: Mapping[str, Any] | None = None, *,
                  + "; PyTorch's BatchNorm cannot normalise a batch of one row, Keras would take one step on it"))
 
     # 5. framework
+    on_gpu = str(p.get("device", "cpu")).startswith("cuda")
+    gpu_note = ", full float32: TF32 off" if on_gpu else ""
+    mask_note = ("On the GPU each dropout mask is one draw of torch's CUDA generator, and cuDNN's convolution "
+                 "algorithms round differently from the CPU's" if on_gpu else
+                 "Since 2026-11-26 (commit 'Faster faithful step') a large dropout mask is drawn in two parts "
+                 "from two seeded generators: the same distribution, another random stream for the epochs after it")
     rows.append(("framework",
                  "Keras / TensorFlow: Conv1D → ReLU → BatchNormalization (eps 1e-3, momentum 0.99), "
                  "kernel_regularizer l2(1e-3) on the Conv1D and Dense(64) kernels, Adam (eps 1e-7), "
                  "categorical cross-entropy",
-                 f"PyTorch ({p.get('device', 'cpu')}): the same layers, shapes and Flatten order; BatchNorm1d(eps 1e-3, "
+                 f"PyTorch ({p.get('device', 'cpu')}{gpu_note}): the same layers, shapes and Flatten order; BatchNorm1d(eps 1e-3, "
                  f"momentum 0.01 = Keras 0.99) with Keras's moving-variance rule (biased batch variance); "
                  f"{p.get('weight_l2', paper.WEIGHT_L2):g} × the sum of squared kernels added to the loss (its gradient added "
                  f"inside the fused Adam update); Adam(lr {p.get('lr', paper.LR):g}, betas 0.9/0.999, eps 1e-7, fused kernel); dropout "
@@ -173,9 +179,7 @@ def deviations(corpus: str, params: Mapping[str, Any] | None = None, *,
                  "digit for digit. The Keras moving-variance rule came in at commit 'KerasBatchNorm1d' (2026-11-25): "
                  "epochs of a run trained before it were evaluated with PyTorch's unbiased moving variance "
                  "(6.7 % larger for the Dense(64) layer at batch 16); the moving statistics forget them within "
-                 "a few hundred steps. Since 2026-11-26 (commit 'Faster faithful step') a large dropout mask is "
-                 "drawn in two parts from two seeded generators: the same distribution, another random stream "
-                 "for the epochs after it"))
+                 "a few hundred steps. " + mask_note))
     rows.append(("initialisation", "Keras defaults: glorot-uniform kernels, zero biases, he-normal in the attention "
                                    "MLP and kernel",
                  "the same (init='keras')" if init == "keras" else f"PyTorch's default layer initialisation "
@@ -185,8 +189,13 @@ def deviations(corpus: str, params: Mapping[str, Any] | None = None, *,
 
     # 6. epochs
     planned = p.get("epochs", paper.EPOCHS)
-    ours_ep = f"{planned} planned" + ("" if epochs_run is None else f", {epochs_run} run so far")
-    if p.get("max_minutes"):
+    resumable = not (p.get("max_minutes") and "checkpoint_dir" in p and p["checkpoint_dir"] is None)
+    ours_ep = f"{planned} planned" + ("" if epochs_run is None else f", {epochs_run} run" + (" so far" if resumable else ""))
+    if not resumable:
+        ours_ep += (f"; one call of at most {p['max_minutes']:g} minutes of training on a machine lent for that call, "
+                    "with no checkpoint kept (the replica's checkpoint with its Adam moments is ~450 MB), so the "
+                    "run cannot be resumed")
+    elif p.get("max_minutes"):
         ours_ep += (f"; each call trains for at most {p['max_minutes']:g} minutes and the next call resumes from "
                     "the checkpoint written after every epoch")
     rows.append(("epochs", "100 epochs in one session; early stopping and learning-rate callbacks defined but not "

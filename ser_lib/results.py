@@ -159,6 +159,8 @@ def throughput_text(rec_or_epochs: Any, *, threads: int | None = None, device: s
     if t is None:
         return "Throughput: no epoch recorded its speed."
     threads = epoch_threads(rec_or_epochs) or threads
+    if device and str(device).startswith("cuda"):
+        threads = None  # the GPU trains; torch's CPU threads only feed it
     where = ", ".join(x for x in (f"{threads} torch thread" + ("s" if str(threads) != "1" else "") if threads else "",
                                   f"device `{device}`" if device else "") if x)
     text = (f"Throughput: {t['median']:.1f} training rows/s and {t['seconds_median']:.0f} s per epoch "

@@ -17,15 +17,20 @@ fuses ReLU, BatchNorm, dropout and the attention's elementwise work into a few l
 convolutions). Dropout masks still come from torch's generator, drawn in eager mode and passed to the
 compiled graph, so the masks are those of the eager model; the arithmetic differs only in float32
 rounding.
+
+:func:`exact_float32` is the GPU's counterpart of "without changing what it computes": on an NVIDIA
+GPU PyTorch runs convolutions in TF32 by default (10-bit mantissas), which the CPU runs and the
+float32 of the replica do not; training keeps full float32 there unless mixed precision is asked for.
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import os
 import sys
 
-__all__ = ["retain_freed_memory", "compile_model", "compile_default"]
+__all__ = ["retain_freed_memory", "compile_model", "compile_default", "exact_float32"]
 
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_MAX = -1, -2, -4
 _state: dict[str, bool] = {}
@@ -88,3 +93,22 @@ def compile_default() -> bool:
     true when the environment variable ``SER_COMPILE`` is ``1`` (``scripts/reproduce_all.py --compile``
     sets it for its runs). Off by default: compiling costs tens of seconds per process."""
     return os.environ.get("SER_COMPILE", "") == "1"
+
+
+@contextlib.contextmanager
+def exact_float32(device, enabled: bool = True):
+    """Within the block, a CUDA ``device`` computes convolutions and matrix products in full float32
+    (``torch.backends.cudnn.allow_tf32`` and ``torch.backends.cuda.matmul.allow_tf32`` set to False);
+    the previous settings come back on exit. Nothing changes on the CPU or with ``enabled=False``
+    (mixed precision, which chooses its own lower precision)."""
+    import torch
+
+    if not enabled or getattr(device, "type", str(device)) != "cuda":
+        yield
+        return
+    prev = (torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32)
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = prev

@@ -332,119 +332,120 @@ def fit(model: nn.Module, X_train, y_train, X_val=None, y_val=None, *, epochs: i
     else:
         set_seed(seed)
 
-    from .speed import compile_default, compile_model
+    from .speed import compile_default, compile_model, exact_float32
 
     want_compile = compile_default() if compile is None else bool(compile)
     step_model = compile_model(model) if want_compile else model
     compiled = want_compile
 
-    t_call = time.perf_counter()
-    slowest = 0.0
-    start_epoch = hist.epochs_run
-    for ep in range(start_epoch, int(epochs)):
-        if hist.stopped_early:
-            break
-        if max_minutes is not None and max_minutes <= 0:
-            # evaluation of a checkpoint only: no new epoch (keeps the recorded stop reason)
-            hist.stopped_for_time = hist.stopped_for_time or ep > 0
-            break
-        hist.stopped_for_time = False
-        if max_minutes is not None and ep > start_epoch:
-            elapsed = time.perf_counter() - t_call
-            if elapsed + slowest > max_minutes * 60.0:
-                hist.stopped_for_time = True
+    with exact_float32(dev, enabled=scaler is None):  # no TF32 on a GPU: float32 as on the CPU
+        t_call = time.perf_counter()
+        slowest = 0.0
+        start_epoch = hist.epochs_run
+        for ep in range(start_epoch, int(epochs)):
+            if hist.stopped_early:
                 break
-        t0 = time.perf_counter()
-        # epoch-keyed randomness: independent of how many epochs ran in this process
-        torch.manual_seed(int(seed) * 100_003 + ep)
-        perm = np.random.default_rng([int(seed), ep]).permutation(n)
-        batches = _batches(n, int(batch_size), perm)
-        model.train()
-        run_loss, run_correct, run_n = 0.0, 0, 0
-        bar = None
-        if progress:
-            from tqdm.auto import tqdm
+            if max_minutes is not None and max_minutes <= 0:
+                # evaluation of a checkpoint only: no new epoch (keeps the recorded stop reason)
+                hist.stopped_for_time = hist.stopped_for_time or ep > 0
+                break
+            hist.stopped_for_time = False
+            if max_minutes is not None and ep > start_epoch:
+                elapsed = time.perf_counter() - t_call
+                if elapsed + slowest > max_minutes * 60.0:
+                    hist.stopped_for_time = True
+                    break
+            t0 = time.perf_counter()
+            # epoch-keyed randomness: independent of how many epochs ran in this process
+            torch.manual_seed(int(seed) * 100_003 + ep)
+            perm = np.random.default_rng([int(seed), ep]).permutation(n)
+            batches = _batches(n, int(batch_size), perm)
+            model.train()
+            run_loss, run_correct, run_n = 0.0, 0, 0
+            bar = None
+            if progress:
+                from tqdm.auto import tqdm
 
-            bar = tqdm(total=n, desc=f"epoch {ep + 1}/{epochs}", unit="row", leave=False, mininterval=1.0)
-        for idx in batches:
-            ib = torch.from_numpy(idx)
-            xb = Xt.index_select(0, ib).to(dev, non_blocking=True)
-            yb = yt.index_select(0, ib).to(dev, non_blocking=True)
-            with torch.autocast("cuda", dtype=torch.float16, enabled=scaler is not None):
-                if compiled:
-                    rng = torch.get_rng_state()
-                    try:
-                        logits = step_model(xb)
-                    except Exception as err:  # no C++ compiler, unsupported op, ...: go on in eager mode
-                        warnings.warn(f"torch.compile failed ({type(err).__name__}: {str(err)[:200]}); "
-                                      "training goes on uncompiled")
-                        torch.set_rng_state(rng)
-                        compiled, step_model = False, model
+                bar = tqdm(total=n, desc=f"epoch {ep + 1}/{epochs}", unit="row", leave=False, mininterval=1.0)
+            for idx in batches:
+                ib = torch.from_numpy(idx)
+                xb = Xt.index_select(0, ib).to(dev, non_blocking=True)
+                yb = yt.index_select(0, ib).to(dev, non_blocking=True)
+                with torch.autocast("cuda", dtype=torch.float16, enabled=scaler is not None):
+                    if compiled:
+                        rng = torch.get_rng_state()
+                        try:
+                            logits = step_model(xb)
+                        except Exception as err:  # no C++ compiler, unsupported op, ...: go on in eager mode
+                            warnings.warn(f"torch.compile failed ({type(err).__name__}: {str(err)[:200]}); "
+                                          "training goes on uncompiled")
+                            torch.set_rng_state(rng)
+                            compiled, step_model = False, model
+                            logits = model(xb)
+                    else:
                         logits = model(xb)
+                    loss = F.cross_entropy(logits.float(), yb, weight=weight)
+                if use_l2 and l2_weights is None:
+                    loss = loss + weight_l2 * model.l2_penalty()
+                optimizer.zero_grad(set_to_none=True)
+                if scaler is None:
+                    loss.backward()
+                    # the L2 gradient is added by Adam (make_adam); its value, before the update, for the loss
+                    penalty = l2_penalty_value(l2_weights, weight_l2) if l2_weights is not None else 0.0
+                    optimizer.step()
                 else:
-                    logits = model(xb)
-                loss = F.cross_entropy(logits.float(), yb, weight=weight)
-            if use_l2 and l2_weights is None:
-                loss = loss + weight_l2 * model.l2_penalty()
-            optimizer.zero_grad(set_to_none=True)
-            if scaler is None:
-                loss.backward()
-                # the L2 gradient is added by Adam (make_adam); its value, before the update, for the loss
-                penalty = l2_penalty_value(l2_weights, weight_l2) if l2_weights is not None else 0.0
-                optimizer.step()
-            else:
-                scaler.scale(loss).backward()
-                scaler.unscale_(optimizer)
-                penalty = l2_penalty_value(l2_weights, weight_l2) if l2_weights is not None else 0.0
-                scaler.step(optimizer)
-                scaler.update()
-            b = len(idx)
-            run_loss += (loss.item() + penalty) * b
-            run_correct += int((logits.detach().argmax(1) == yb).sum())
-            run_n += b
+                    scaler.scale(loss).backward()
+                    scaler.unscale_(optimizer)
+                    penalty = l2_penalty_value(l2_weights, weight_l2) if l2_weights is not None else 0.0
+                    scaler.step(optimizer)
+                    scaler.update()
+                b = len(idx)
+                run_loss += (loss.item() + penalty) * b
+                run_correct += int((logits.detach().argmax(1) == yb).sum())
+                run_n += b
+                if bar is not None:
+                    bar.update(b)
+                    bar.set_postfix(loss=f"{run_loss / run_n:.4f}", acc=f"{run_correct / run_n:.3f}", refresh=False)
             if bar is not None:
-                bar.update(b)
-                bar.set_postfix(loss=f"{run_loss / run_n:.4f}", acc=f"{run_correct / run_n:.3f}", refresh=False)
-        if bar is not None:
-            bar.close()
-        train_s = time.perf_counter() - t0
-        rec: dict[str, Any] = {"epoch": ep + 1, "loss": run_loss / run_n, "acc": run_correct / run_n,
-                               "val_loss": None, "val_acc": None, "val_uar": None, "compiled": compiled,
-                               "torch_threads": torch.get_num_threads()}
-        if has_val:
-            vl, va, vu, _ = _evaluate(model, Xv, yv, dev, eval_batch_size, weight_l2 if use_l2 else 0.0)
-            rec.update(val_loss=vl, val_acc=va, val_uar=vu)
-        rec["seconds"] = time.perf_counter() - t0
-        rec["samples_per_s"] = n / train_s if train_s > 0 else None
-        hist.epochs.append(rec)
-        slowest = max(slowest, rec["seconds"])
-        if progress:
-            msg = f"epoch {ep + 1}/{epochs}: loss {rec['loss']:.4f} acc {rec['acc']:.3f}"
+                bar.close()
+            train_s = time.perf_counter() - t0
+            rec: dict[str, Any] = {"epoch": ep + 1, "loss": run_loss / run_n, "acc": run_correct / run_n,
+                                   "val_loss": None, "val_acc": None, "val_uar": None, "compiled": compiled,
+                                   "torch_threads": torch.get_num_threads()}
             if has_val:
-                msg += f" | val_loss {rec['val_loss']:.4f} val_acc {rec['val_acc']:.3f} val_uar {rec['val_uar']:.3f}"
-            msg += f" | {rec['seconds']:.1f}s, {rec['samples_per_s']:.1f} rows/s"
-            print(msg, flush=True)
+                vl, va, vu, _ = _evaluate(model, Xv, yv, dev, eval_batch_size, weight_l2 if use_l2 else 0.0)
+                rec.update(val_loss=vl, val_acc=va, val_uar=vu)
+            rec["seconds"] = time.perf_counter() - t0
+            rec["samples_per_s"] = n / train_s if train_s > 0 else None
+            hist.epochs.append(rec)
+            slowest = max(slowest, rec["seconds"])
+            if progress:
+                msg = f"epoch {ep + 1}/{epochs}: loss {rec['loss']:.4f} acc {rec['acc']:.3f}"
+                if has_val:
+                    msg += f" | val_loss {rec['val_loss']:.4f} val_acc {rec['val_acc']:.3f} val_uar {rec['val_uar']:.3f}"
+                msg += f" | {rec['seconds']:.1f}s, {rec['samples_per_s']:.1f} rows/s"
+                print(msg, flush=True)
 
-        improved = False
-        if has_val and rec["val_uar"] > best_uar:
-            best_uar, since_best, improved = rec["val_uar"], 0, True
-            if select == "best_val_uar":
-                best_state = copy.deepcopy({k: v.detach().cpu() for k, v in model.state_dict().items()})
+            improved = False
+            if has_val and rec["val_uar"] > best_uar:
+                best_uar, since_best, improved = rec["val_uar"], 0, True
+                if select == "best_val_uar":
+                    best_state = copy.deepcopy({k: v.detach().cpu() for k, v in model.state_dict().items()})
+                    hist.best_epoch = ep + 1
+            elif has_val:
+                since_best += 1
+            if patience is not None and since_best >= patience:
+                hist.stopped_early = True
+            if select == "last":
                 hist.best_epoch = ep + 1
-        elif has_val:
-            since_best += 1
-        if patience is not None and since_best >= patience:
-            hist.stopped_early = True
-        if select == "last":
-            hist.best_epoch = ep + 1
-        hist.seconds += rec["seconds"]
-        if ckdir is not None:
-            if improved and select == "best_val_uar":
-                checkpoints.save({"model": best_state, "epoch": ep + 1, "fingerprint": fp}, ckdir / "best.pt")
-            checkpoints.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                              "history": hist.to_dict(), "rng": checkpoints.get_rng(), "fingerprint": fp,
-                              "epoch": ep + 1, "best_uar": best_uar, "since_best": since_best,
-                              "model_config": getattr(model, "config", None)}, ckdir / "last.pt", keep_previous=True)
+            hist.seconds += rec["seconds"]
+            if ckdir is not None:
+                if improved and select == "best_val_uar":
+                    checkpoints.save({"model": best_state, "epoch": ep + 1, "fingerprint": fp}, ckdir / "best.pt")
+                checkpoints.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                                  "history": hist.to_dict(), "rng": checkpoints.get_rng(), "fingerprint": fp,
+                                  "epoch": ep + 1, "best_uar": best_uar, "since_best": since_best,
+                                  "model_config": getattr(model, "config", None)}, ckdir / "last.pt", keep_previous=True)
     if select == "best_val_uar" and best_state is not None:
         model.load_state_dict(best_state)
     elif select == "last" and hist.epochs_run:
@@ -454,7 +455,10 @@ def fit(model: nn.Module, X_train, y_train, X_val=None, y_val=None, *, epochs: i
 
 @torch.no_grad()
 def predict_proba(model: nn.Module, X, batch_size: int = 256, device: str = "auto") -> np.ndarray:
-    """Class probabilities (softmax of the logits), ``(n, n_classes)`` float32, model in eval mode."""
+    """Class probabilities (softmax of the logits), ``(n, n_classes)`` float32, model in eval mode
+    (full float32 on a GPU, as in training: :func:`ser_lib.speed.exact_float32`)."""
+    from .speed import exact_float32
+
     Xt = _as_tensor(X, "X")
     dev = resolve_device(device)
     model.to(dev)
@@ -462,8 +466,9 @@ def predict_proba(model: nn.Module, X, batch_size: int = 256, device: str = "aut
     model.eval()
     out = []
     try:
-        for i in range(0, Xt.shape[0], batch_size):
-            out.append(torch.softmax(model(Xt[i:i + batch_size].to(dev)), dim=1).cpu())
+        with exact_float32(dev):
+            for i in range(0, Xt.shape[0], batch_size):
+                out.append(torch.softmax(model(Xt[i:i + batch_size].to(dev)), dim=1).cpu())
     finally:
         model.train(was_training)
     return torch.cat(out).numpy().astype(np.float32) if out else np.zeros((0, 0), np.float32)

@@ -29,11 +29,12 @@ def queue(monkeypatch):
     monkeypatch.setattr(mod, "run_one", run_one)
     monkeypatch.setattr(mod, "run_faithful", run_faithful)
     monkeypatch.setattr(mod, "epochs_done", lambda corpus, args: done.get(corpus, 0))
+    monkeypatch.setattr(mod, "trained_elsewhere", lambda corpus, args: corpus in getattr(args, "elsewhere", ()))
     return mod, calls
 
 
 def _args(**kw):
-    base = dict(epochs=100, chunk_minutes=1.0, faithful=True, faithful_last=False)
+    base = dict(epochs=100, chunk_minutes=1.0, faithful=True, faithful_last=False, results_dir=None)
     base.update(kw)
     return argparse.Namespace(**base)
 
@@ -59,3 +60,27 @@ def test_no_faithful_skips_them(queue):
     mod, calls = queue
     mod.run_queue(["emodb"], _args(faithful=False, faithful_last=True))
     assert ("faithful", "emodb") not in calls
+
+
+def test_a_run_trained_elsewhere_is_not_restarted_here(queue):
+    """A results file without a checkpoint (scripts/reproduce_elsewhere.py on a GPU machine) must not be
+    overwritten by a fresh run from epoch 0 on this machine."""
+    mod, calls = queue
+    mod.run_queue(["emodb", "tess"], _args(faithful=False, elsewhere=("tess",)))
+    assert calls == [("paper", "emodb"), ("paper", "emodb")]
+
+
+def test_trained_elsewhere_reads_the_results_file(tmp_path):
+    import json
+
+    spec = importlib.util.spec_from_file_location("reproduce_all_elsewhere", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    args = argparse.Namespace(results_dir=str(tmp_path))
+    (tmp_path / "tess.json").write_text(json.dumps({"params": {"checkpoint_dir": None},
+                                                    "predictions": {"y_true": [0], "y_pred": [0]}}))
+    (tmp_path / "emodb.json").write_text(json.dumps({"params": {"checkpoint_dir": "$SER_CACHE_DIR/x"},
+                                                     "predictions": {"y_true": [0], "y_pred": [0]}}))
+    assert mod.trained_elsewhere("tess", args)
+    assert not mod.trained_elsewhere("emodb", args)
+    assert not mod.trained_elsewhere("savee", args)  # no results file

@@ -47,13 +47,17 @@ def faithful_spec(corpus: str, protocol: str, fold: str | None = None, *, epochs
 
 
 def fold_names(corpus: str, protocol: str, *, data_root=None, test_groups: int | None = None,
-               max_files: int | None = None, seed: int = 0) -> list[str]:
-    """Names of the folds a faithful job of ``corpus`` / ``protocol`` runs (no audio is read)."""
+               max_files: int | None = None, seed: int = 0, prepared=None) -> list[str]:
+    """Names of the folds a faithful job of ``corpus`` / ``protocol`` runs (no audio is read; with
+    ``prepared``, a :class:`ser_lib.reproduce.Prepared`, not even the corpus's folder)."""
     from .. import protocols as P
     from ..reproduce import _load_table
 
-    name, table = _load_table(corpus, data_root)
-    meta = P.subsample(table, max_files).assign(version="original")
+    if prepared is not None:
+        name, meta = prepared.corpus, prepared.meta
+    else:
+        name, table = _load_table(corpus, data_root)
+        meta = P.subsample(table, max_files).assign(version="original")
     spec = faithful_spec(name, protocol, test_groups=test_groups, seed=seed)
     return [f.name for f in _folds(spec, meta)]
 
@@ -141,7 +145,7 @@ def _run_fold(spec, fold, X, y, meta, labels, *, max_minutes, progress) -> dict 
 
 
 def run_spec(spec, path: str | os.PathLike, *, data_root=None, n_jobs: int = 1, progress: bool = False,
-             max_minutes: float | None = None) -> Path | None:
+             max_minutes: float | None = None, prepared=None) -> Path | None:
     """Run (or resume) every fold of ``spec``; write ``path`` when all are complete.
 
     Parameters
@@ -150,6 +154,8 @@ def run_spec(spec, path: str | os.PathLike, *, data_root=None, n_jobs: int = 1, 
     path : the results file (:func:`ser_lib.experiments.runner.job_path`).
     data_root : folder with the corpora; n_jobs : feature-extraction processes.
     max_minutes : budget of this call (None: no limit); folds stop after a finished epoch.
+    prepared : the corpus's rows from :func:`ser_lib.reproduce.load_prepared` (computed on another
+        machine, e.g. for a GPU machine without the corpus); None: read the audio here.
 
     Returns
     -------
@@ -162,11 +168,22 @@ def run_spec(spec, path: str | os.PathLike, *, data_root=None, n_jobs: int = 1, 
     from ..results import data_checksum, update_results, write_results
 
     t0 = time.perf_counter()
-    name, table = _load_table(spec.corpus, data_root)
-    table = P.subsample(table, spec.max_files)
-    X, meta = features.extract(table, kind="paper", versions=paper.VERSIONS, seed=0, n_jobs=n_jobs,
-                               progress=progress)
-    X = np.asarray(X, np.float32)
+    if prepared is not None:
+        if (prepared.corpus, prepared.max_files, tuple(prepared.versions), prepared.feature_seed) != \
+                (spec.corpus, spec.max_files, tuple(paper.VERSIONS), 0):
+            raise ValueError(f"the prepared rows ({prepared.corpus}, max_files={prepared.max_files}, versions "
+                             f"{list(prepared.versions)}, feature seed {prepared.feature_seed}) are not those of "
+                             f"{spec.label()}: pack them with the job's corpus and max_files")
+        name, X, meta = prepared.corpus, prepared.X, prepared.meta
+        data = {k: prepared.data[k] for k in ("checksum", "n_files", "n_rows", "synthetic")}
+    else:
+        name, table = _load_table(spec.corpus, data_root)
+        table = P.subsample(table, spec.max_files)
+        X, meta = features.extract(table, kind="paper", versions=paper.VERSIONS, seed=0, n_jobs=n_jobs,
+                                   progress=progress)
+        X = np.asarray(X, np.float32)
+        data = {"checksum": data_checksum(table["path"]), "n_files": int(len(table)), "n_rows": int(len(meta)),
+                "synthetic": name == "synthetic"}
     y, labels = encode_labels(meta["emotion"])
     results = []
     for fold in _folds(spec, meta):
@@ -187,8 +204,6 @@ def run_spec(spec, path: str | os.PathLike, *, data_root=None, n_jobs: int = 1, 
               "seed": spec.seed, "folds": [r["fold"] for r in results], "labels": labels,
               "test_groups": dict(spec.params).get("test_groups"), "max_files": spec.max_files,
               "std_over": "folds (one value per fold)"}
-    data = {"checksum": data_checksum(table["path"]), "n_files": int(len(table)), "n_rows": int(len(meta)),
-            "synthetic": name == "synthetic"}
     write_results(path, params=params, metrics={**summary, "folds": results}, wall_time_s=time.perf_counter() - t0,
                   data=data, history=None)
     return update_results(path, job={**spec.to_dict(), "key": spec.key})
