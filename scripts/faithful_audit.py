@@ -20,6 +20,22 @@ sys.path.insert(0, str(REPO))
 
 
 
+def done_with_other_threads(spec, path) -> bool:
+    """Whether ``path`` holds this job finished with another torch thread count (e.g. on a GPU machine with
+    16 CPU threads): the thread count is part of a job's identity (CPU results differ in the last bits),
+    but a finished fold is not run again, and overwritten, only because this call uses other threads."""
+    import dataclasses
+    import json
+
+    from ser_lib.experiments.runner import job_status
+
+    try:
+        threads = json.loads(Path(path).read_text())["job"]["threads"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return threads != spec.threads and job_status(dataclasses.replace(spec, threads=int(threads)), path) == "done"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("corpus")
@@ -58,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             spec = faithful.faithful_spec(a.corpus, protocol, fold, epochs=epochs, test_groups=groups,
                                           max_files=a.max_files, threads=a.threads)
             path = job_path(spec, a.results_dir)
-            if job_status(spec, path) == "done":
+            if job_status(spec, path) == "done" or done_with_other_threads(spec, path):
                 continue
             left = None if a.max_minutes is None else a.max_minutes - (time.perf_counter() - t0) / 60
             if left is not None and left <= 0:

@@ -135,3 +135,23 @@ def test_script_packs_and_runs_without_the_audio_libraries(synthetic_root, tmp_p
                     "--results", str(out)], check=True, env=env, cwd=tmp_path)
     rec = json.loads(out.read_text())
     assert rec["epochs_run"] == 1 and rec["params"]["checkpoint_dir"] is None and rec["predictions"]["y_pred"]
+
+
+def test_a_faithful_fold_finished_with_other_threads_is_not_run_again(tmp_path):
+    import dataclasses
+    import importlib.util
+
+    from ser_lib.experiments import faithful, job_path
+
+    spec16 = faithful.faithful_spec("savee", "utterance", "utterance", threads=16)
+    spec2 = dataclasses.replace(spec16, threads=2)
+    path = job_path(spec16, tmp_path)
+    path.write_text(json.dumps({"job": {**spec16.to_dict(), "key": spec16.key}}))
+    mod_spec = importlib.util.spec_from_file_location("faithful_audit_under_test", REPO / "scripts" / "faithful_audit.py")
+    mod = importlib.util.module_from_spec(mod_spec)
+    mod_spec.loader.exec_module(mod)
+    assert job_path(spec2, tmp_path) == path
+    assert mod.done_with_other_threads(spec2, path)
+    other = dataclasses.replace(spec2, epochs=5)  # another job, not just other threads
+    assert not mod.done_with_other_threads(other, path)
+    assert not mod.done_with_other_threads(spec2, tmp_path / "missing.json")
