@@ -58,3 +58,15 @@ def test_status_text_says_how_many_of_the_planned_folds_have_run():
     assert "2 of 5 folds of 20 epochs finished (the rest are in the training queue)" in text
     assert "recordings held out (by take): not run yet" in text
     assert "2 folds of 20 epochs finished" in status_text(table, folds, 20)  # without the plan
+    on = folds.assign(trained_on=["GPU NVIDIA H200", "CPU, 2 torch threads"])
+    assert "2 folds of 20 epochs finished on GPU NVIDIA H200 and CPU, 2 torch threads" in status_text(table, on, 20)
+
+
+def test_trained_on_reads_the_fold_settings_or_the_provenance():
+    from ser_lib.experiments.faithful import trained_on
+
+    gpu = {"provenance": {"hardware": {"cuda": "NVIDIA H200"}}}
+    assert trained_on(gpu, {"settings": {"torch_threads": 16}}) == "GPU NVIDIA H200"  # device='auto' then
+    assert trained_on(gpu, {"settings": {"device": "cpu", "torch_threads": 2}}) == "CPU, 2 torch threads"
+    assert trained_on({"provenance": {"hardware": {"cuda": None}}}, {"settings": {"torch_threads": 1}}) == \
+        "CPU, 1 torch thread"

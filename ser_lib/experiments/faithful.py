@@ -103,7 +103,7 @@ def _run_fold(spec, fold, X, y, meta, labels, *, max_minutes, progress) -> dict 
     from .. import protocols as P
     from ..model import variant_config
     from ..reproduce import batch_size_for, make_model
-    from ..train import fit, predict_proba, set_seed
+    from ..train import fit, predict_proba, resolve_device, set_seed
 
     P.check_fold(meta, fold, spec.protocol)
     cfg = variant_config("code")
@@ -141,7 +141,7 @@ def _run_fold(spec, fold, X, y, meta, labels, *, max_minutes, progress) -> dict 
             "settings": {"batch_size": batch, "lr": cfg["lr"], "weight_l2": cfg["weight_l2"],
                          "dropout": cfg["dropout"], "init": "keras", "versions": list(paper.VERSIONS),
                          "scaler": "StandardScaler on the training rows", "select": "last and best_val_uar",
-                         "torch_threads": torch.get_num_threads()}}
+                         "torch_threads": torch.get_num_threads(), "device": str(resolve_device("auto"))}}
 
 
 def run_spec(spec, path: str | os.PathLike, *, data_root=None, n_jobs: int = 1, progress: bool = False,
@@ -246,8 +246,22 @@ def fold_table(results_dir=None) -> "pd.DataFrame":
                          "test_speakers": ",".join(r["test_speakers"]) or "mixed", "n_test": r["n_test"],
                          "take_leakage": r["take_leakage"], "best_epoch": r["best_val"]["epoch"],
                          "acc_last": r["last"]["accuracy"], "uar_last": r["last"]["uar"],
-                         "acc_best_val": r["best_val"]["accuracy"], "uar_best_val": r["best_val"]["uar"]})
+                         "acc_best_val": r["best_val"]["accuracy"], "uar_best_val": r["best_val"]["uar"],
+                         "trained_on": trained_on(rec, r)})
     return pd.DataFrame(rows)
+
+
+def trained_on(record: dict[str, Any], fold: dict[str, Any]) -> str:
+    """Where a fold trained, in a few words: ``"GPU NVIDIA H200"`` or ``"CPU, 2 torch threads"``. Folds
+    train on ``device='auto'``, so a file written before the device was recorded trained on the GPU that
+    its provenance names, if any."""
+    settings = fold.get("settings") or {}
+    gpu = ((record.get("provenance") or {}).get("hardware") or {}).get("cuda")
+    device = settings.get("device") or ("cuda" if gpu else "cpu")
+    if device.startswith("cuda"):
+        return f"GPU {gpu}" if gpu else "GPU"
+    threads = settings.get("torch_threads")
+    return "CPU" + (f", {threads} torch thread{'s' if threads != 1 else ''}" if threads else "")
 
 
 def three_splits(results_dir=None, reproduce_dir=None, epochs: int = DEFAULT_EPOCHS) -> "pd.DataFrame":

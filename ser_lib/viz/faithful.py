@@ -31,7 +31,11 @@ def status_text(table: pd.DataFrame, folds: pd.DataFrame, epochs: int, planned: 
             n = int(folds[(folds["corpus"] == corpus) & (folds["protocol"] == protocol)].shape[0]) if len(folds) else 0
             total = (planned or {}).get((corpus, protocol))
             count = f"{n} of {total} folds" if total else f"{n} fold{'s' if n != 1 else ''}"
-            parts.append(f"{SPLIT_NAMES[protocol]}: {count} of {epochs} epochs finished"
+            where = ""
+            if n and "trained_on" in folds.columns:
+                on = folds[(folds["corpus"] == corpus) & (folds["protocol"] == protocol)]["trained_on"]
+                where = " on " + " and ".join(dict.fromkeys(on.astype(str)))
+            parts.append(f"{SPLIT_NAMES[protocol]}: {count} of {epochs} epochs finished{where}"
                          + (" (the rest are in the training queue)" if total and n < total else "")
                          if n else f"{SPLIT_NAMES[protocol]}: not run yet")
         lines.append(f"- **{_title(corpus)}**: " + "; ".join(parts) + ".")
