@@ -168,8 +168,14 @@ def throughput_text(rec_or_epochs: Any, *, threads: int | None = None, device: s
     text += f"; range {t['min']:.1f}–{t['max']:.1f} rows/s)" if t["epochs"] > 1 else ")"
     text += f" on the machine that ran it ({where})." if where else "."
     if t["epochs"] > 1 and t["min"] < 0.8 * t["median"]:
-        text += (" The slower epochs ran while other work shared the machine or before a faster training step "
-                 "existed; each epoch's figure is in the results file.")
+        sps = [e.get("samples_per_s") for e in _epochs(rec_or_epochs)]
+        slow = [i for i, v in enumerate(sps) if v and v < 0.8 * t["median"]]
+        if slow == [0]:
+            text += (" Only the first epoch was slower: it includes the start-up (memory allocation, kernel "
+                     "selection, compilation where used); each epoch's figure is in the results file.")
+        else:
+            text += (" The slower epochs ran while other work shared the machine, during start-up, or before a "
+                     "faster training step existed; each epoch's figure is in the results file.")
     return text
 
 

@@ -178,6 +178,9 @@ def test_throughput_is_the_median_of_epochs_and_says_why_some_were_slow():
     recorded = [dict(e, torch_threads=2) for e in epochs[:2]] + [dict(epochs[3], torch_threads=1)]
     assert "1–2 torch threads" in throughput_text(recorded, threads=4)   # what the epochs ran with wins
     assert "no epoch recorded" in throughput_text([])
+    warmup = [{"samples_per_s": 10.0, "seconds": 10.0}] + epochs[:2] + epochs[3:]   # only epoch 1 is slow
+    assert "Only the first epoch was slower" in throughput_text(warmup, device="cuda")
+    assert "Only the first epoch" not in text                                     # epoch 3 was slow there
 
 
 def test_repo_path_names_a_file_by_its_place_in_any_checkout(tmp_path):
