@@ -47,7 +47,7 @@ RESULTS = REPO / "results" / "reproduce"
 DEFAULT_MINUTES = {"emodb": 15, "savee": 15, "emovo": 15, "ravdess": 25, "tess": 25, "cremad": 40}
 ORDER = ["emodb", "savee", "emovo", "ravdess", "tess", "cremad"]
 #: Corpora whose faithful-audit jobs (the paper's network, recordings or speakers held out) the queue runs.
-FAITHFUL_CORPORA = ("emodb", "savee", "emovo")
+FAITHFUL_CORPORA = ("emodb", "savee", "emovo", "ravdess", "tess")
 
 
 def parse_minutes(text: str | None, corpora: list[str]) -> dict[str, float | None]:
