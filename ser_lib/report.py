@@ -400,16 +400,20 @@ def interpretation(h: pd.DataFrame, model: str | None = None) -> str:
                  "recognising recordings and voices already heard in training, not emotion in new speech.")
     else:
         text += "."
-    same = []  # the paper's own network, same budget on both splits
-    for r in h[(h["model"] == "paper_code") & h["at_epochs"].notna()].itertuples():
-        for o in h[(h["model"] == "paper_code") & (h["corpus"] == r.corpus) & (h["protocol"] != "paper")].itertuples():
-            if o.epochs == r.at_epochs:
-                same.append(f"{corpus_title(r.corpus)} after {int(o.epochs)} epochs, {r.uar_at:.1f} % on the paper's "
-                            f"split and {o.uar:.1f} %"
-                            + (f" (± {o.uar_std:.1f} over {int(o.n)} speaker folds)" if o.n > 1 and o.uar_std == o.uar_std
-                               and o.uar_std is not None else "") + f" with {SPLIT_NAMES[o.protocol]}")
+    same = []  # the paper's own network, same budget on every split: one clause per corpus
+    pn = h[h["model"] == "paper_code"]
+    for r in pn[pn["at_epochs"].notna()].itertuples():
+        others = [o for o in pn[(pn["corpus"] == r.corpus) & (pn["protocol"] != "paper")].itertuples()
+                  if o.epochs == r.at_epochs]
+        if not others:
+            continue
+        parts = [f"{o.uar:.1f} %" + (f" (± {o.uar_std:.1f} over {int(o.n)} speaker folds)"
+                                     if o.n > 1 and o.uar_std is not None and o.uar_std == o.uar_std else "")
+                 + f" with {SPLIT_NAMES[o.protocol]}" for o in others]
+        same.append(f"{corpus_title(r.corpus)} after {int(r.at_epochs)} epochs: {r.uar_at:.1f} % on the paper's "
+                    f"split, " + " and ".join(parts))
     if same:
-        text += " The paper's own network, trained equally long on both splits: " + "; ".join(same) + "."
+        text += " The paper's own network, trained equally long on each split: " + "; ".join(same) + "."
     return text
 
 

@@ -145,7 +145,7 @@ def test_the_paper_network_on_an_honest_split_is_compared_at_the_same_budget(tmp
     tab = report.corpus_table(h, "emodb")
     assert tab.loc["recordings held out", report.MODEL_NAMES["paper_code"]] == "25.0 (20 ep.)"
     assert tab.loc["paper's split", report.MODEL_NAMES["paper_code"]] == "96.0 (40 of 100 ep.); 70.0 at 20 ep."
-    assert ("EMO-DB after 20 epochs, 70.0 % on the paper's split and 25.0 % with recordings held out"
+    assert ("EMO-DB after 20 epochs: 70.0 % on the paper's split, 25.0 % with recordings held out"
             in report.interpretation(h))
     assert "trained with recordings held out on EMO-DB (20 epochs)" in " ".join(report.run_sentences(res, here=False))
     note = report.data_note("emodb", h)
