@@ -58,6 +58,9 @@ def test_status_text_says_how_many_of_the_planned_folds_have_run():
     assert "2 of 5 folds of 20 epochs finished (the rest are in the training queue)" in text
     assert "recordings held out (by take): not run yet" in text
     assert "2 folds of 20 epochs finished" in status_text(table, folds, 20)  # without the plan
+    only_utt = folds.assign(protocol="utterance").head(1)
+    assert "speakers held out: none of its 5 folds finished yet" in status_text(
+        table, only_utt, 20, {("emodb", "speaker"): 5, ("emodb", "utterance"): 1})
     on = folds.assign(trained_on=["GPU NVIDIA H200", "CPU, 2 torch threads"])
     assert "2 folds of 20 epochs finished on GPU NVIDIA H200 and CPU, 2 torch threads" in status_text(table, on, 20)
 

@@ -37,7 +37,8 @@ def status_text(table: pd.DataFrame, folds: pd.DataFrame, epochs: int, planned: 
                 where = " on " + " and ".join(dict.fromkeys(on.astype(str)))
             parts.append(f"{SPLIT_NAMES[protocol]}: {count} of {epochs} epochs finished{where}"
                          + (" (the rest are in the training queue)" if total and n < total else "")
-                         if n else f"{SPLIT_NAMES[protocol]}: not run yet")
+                         if n else f"{SPLIT_NAMES[protocol]}: "
+                         + (f"none of its {total} folds finished yet" if total and total > 1 else "not run yet"))
         lines.append(f"- **{_title(corpus)}**: " + "; ".join(parts) + ".")
     if "synthetic" in set(table["corpus"]):
         lines.append("\n**The synthetic corpus is a generated toy voice, not speech**: its numbers only show that "
