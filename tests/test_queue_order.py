@@ -41,16 +41,17 @@ def _args(**kw):
 
 def test_faithful_jobs_follow_each_corpus_by_default(queue):
     mod, calls = queue
-    summary = mod.run_queue(["emodb", "ravdess", "savee"], _args())
+    summary = mod.run_queue(["emodb", "cremad", "savee"], _args())
     assert calls == [("paper", "emodb"), ("paper", "emodb"), ("faithful", "emodb"),
-                     ("paper", "ravdess"), ("paper", "ravdess"),
+                     ("paper", "cremad"), ("paper", "cremad"),
                      ("paper", "savee"), ("paper", "savee"), ("faithful", "savee")]
     assert all(s["ok"] for s in summary)
+    assert {"ravdess", "tess"} <= set(mod.FAITHFUL_CORPORA) and "cremad" not in mod.FAITHFUL_CORPORA
 
 
 def test_faithful_last_runs_every_paper_run_first(queue):
     mod, calls = queue
-    mod.run_queue(["emodb", "ravdess", "savee"], _args(faithful_last=True))
+    mod.run_queue(["emodb", "cremad", "savee"], _args(faithful_last=True))
     kinds = [k for k, _ in calls]
     assert kinds == ["paper"] * 6 + ["faithful"] * 2
     assert [c for k, c in calls if k == "faithful"] == ["emodb", "savee"]
