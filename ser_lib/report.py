@@ -227,7 +227,12 @@ def headline(res: Results, models=HEADLINE_MODELS) -> pd.DataFrame:
 def _cell(r) -> str:
     text = f"{r.uar:.1f}" + ("" if r.uar_std is None or pd.isna(r.uar_std) else f" ± {r.uar_std:.1f}")
     if r.model == "paper_code" and r.epochs and not pd.isna(r.epochs):
-        text += f" ({int(r.epochs)} of {int(r.epochs_of)} ep.)" if not pd.isna(r.epochs_of) else f" ({int(r.epochs)} ep.)"
+        if not pd.isna(r.epochs_of):
+            text += f" ({int(r.epochs)} of {int(r.epochs_of)} ep.)"
+        elif r.protocol == "speaker":  # the paper's network trains one fold at a time: say how many have run
+            text += f" ({int(r.epochs)} ep., {int(r.n)} fold{'s' if int(r.n) != 1 else ''})"
+        else:
+            text += f" ({int(r.epochs)} ep.)"
     if getattr(r, "at_epochs", None) is not None and not pd.isna(r.at_epochs):
         text += f"; {r.uar_at:.1f} at {int(r.at_epochs)} ep."
     return text
@@ -408,7 +413,8 @@ def interpretation(h: pd.DataFrame, model: str | None = None) -> str:
         if not others:
             continue
         parts = [f"{o.uar:.1f} %" + (f" (± {o.uar_std:.1f} over {int(o.n)} speaker folds)"
-                                     if o.n > 1 and o.uar_std is not None and o.uar_std == o.uar_std else "")
+                                     if o.n > 1 and o.uar_std is not None and o.uar_std == o.uar_std
+                                     else " (1 speaker fold)" if o.protocol == "speaker" else "")
                  + f" with {SPLIT_NAMES[o.protocol]}" for o in others]
         same.append(f"{corpus_title(r.corpus)} after {int(r.at_epochs)} epochs: {r.uar_at:.1f} % on the paper's "
                     f"split, " + " and ".join(parts))

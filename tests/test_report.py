@@ -171,3 +171,10 @@ def test_faithful_folds_in_separate_files_are_pooled(tmp_path):
     assert len(rows) == 1 and rows["n"].iloc[0] == 2
     assert rows["uar"].iloc[0] == pytest.approx(35.0) and rows["uar_std"].iloc[0] == pytest.approx(7.0711, abs=1e-3)
     assert "35.0 % (± 7.1 over 2 speaker folds) with speakers held out" in report.interpretation(h)
+    assert report.corpus_table(h, "emodb").loc["speakers held out", report.MODEL_NAMES["paper_code"]] \
+        == "35.0 ± 7.1 (20 ep., 2 folds)"
+    (tmp_path / "faithful" / "emodb__speaker__paper_code__E20__seed0__speakers-08-13.json").unlink()
+    h = report.headline(report.load(tmp_path))          # one fold so far: said in the cell and the sentence
+    assert report.corpus_table(h, "emodb").loc["speakers held out", report.MODEL_NAMES["paper_code"]] \
+        == "30.0 (20 ep., 1 fold)"
+    assert "30.0 % (1 speaker fold) with speakers held out" in report.interpretation(h)
