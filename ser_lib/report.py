@@ -33,6 +33,7 @@ import pandas as pd
 from . import paper
 from .audit_tables import unit_values
 from .config import REPO_ROOT
+from .corpora.registry import short_name
 
 __all__ = ["PROTOCOLS", "SPLIT_NAMES", "HEADLINE_MODELS", "ROLES", "MODEL_NAMES", "MODEL_NOTES", "Results", "load",
            "headline", "corpus_table", "page_links", "data_note", "status", "run_sentences", "interpretation",
@@ -60,8 +61,6 @@ MODEL_NOTES = {"paper_code": "our replica of the released Keras network (about 3
 #: a model trained on original recordings only is tested on the paper's split mostly with augmented copies it
 #: never saw: that score says little and is left to the audit page
 _ORIGINALS_ONLY = "original versions only"
-_TITLES = {"savee": "SAVEE", "ravdess": "RAVDESS", "cremad": "CREMA-D", "tess": "TESS", "emodb": "EMO-DB",
-           "emovo": "EMOVO", "synthetic": "synthetic"}
 #: who ran each kind of number, in sentences
 SOURCE_NAMES = {"reproduce": "the reproduction", "faithful": "the paper's network on the honest splits",
                 "audit": "the audit"}
@@ -71,7 +70,7 @@ PAGES = {"reproduce": "reproductions/{corpus}", "audit": "audit/audit", "faithfu
 
 def corpus_title(corpus: str) -> str:
     """``emodb`` -> ``EMO-DB``."""
-    return _TITLES.get(corpus, corpus)
+    return short_name(corpus)
 
 
 @dataclass
@@ -376,10 +375,22 @@ def run_sentences(res: Results, data_root=None, *, here: bool = True) -> list[st
                    + f", and from classical baselines, each on the three splits with {len(seeds)} seed"
                    + ("s" if len(seeds) != 1 else "") + f", on {_join(desc)}.")
     if res.faithful:
-        fr = sorted({(r["params"]["corpus"], r["params"]["protocol"], int(r["params"].get("epochs") or 0))
-                     for r in res.faithful})
-        out.append("The paper's network was also trained with " + _join(
-            [f"{SPLIT_NAMES[p]} on {corpus_title(c)} ({e} epochs)" for c, p, e in fr]) + ".")
+        runs: dict[str, set] = {}  # corpus -> {(epochs, protocol)}
+        for r in res.faithful:
+            runs.setdefault(r["params"]["corpus"], set()).add(
+                (int(r["params"].get("epochs") or 0), r["params"]["protocol"]))
+        groups: dict[tuple, list[str]] = {}  # same epochs and splits -> the corpora, in the paper's order
+        for c in sorted(runs, key=lambda c: (list(paper.FIGURES).index(c) if c in paper.FIGURES else 99, c)):
+            groups.setdefault(tuple(sorted(runs[c], key=lambda ep: (ep[0], PROTOCOLS.index(ep[1])
+                                                                   if ep[1] in PROTOCOLS else 9))), []).append(c)
+        clauses = []
+        for key, cs in groups.items():
+            by_epochs: dict[int, list[str]] = {}
+            for e, p in key:
+                by_epochs.setdefault(e, []).append(f"with {SPLIT_NAMES.get(p, p)}")
+            clauses.append(_join([f"for {e} epochs " + " and ".join(ps) for e, ps in by_epochs.items()])
+                           + " on " + _join([corpus_title(c) for c in cs]))
+        out.append("The paper's network was also trained " + "; ".join(clauses) + ".")
     else:
         out.append("The paper's network has not yet been trained with recordings or speakers held out: "
                    "those columns come from the audit's models only.")
@@ -436,6 +447,8 @@ def readme_section(res: Results) -> str:
     for corpus in dict.fromkeys(h["corpus"]):
         tab = corpus_table(h, corpus)
         for model in tab.columns:
+            if (tab[model] == "–").all():
+                continue  # not run on this corpus (a label variant run by the audit only)
             lines.append(f"| {corpus_title(corpus)} | {model} | " + " | ".join(tab[model]) + " |")
         note = data_note(corpus, h)
         notes += [f"{corpus_title(corpus)}, {note}"] if note else []

@@ -41,6 +41,7 @@ import pandas as pd
 from . import metrics as M
 from . import paper
 from .labels import encode_labels
+from .corpora.registry import SHORT_NAMES
 from .protocols import leakage_share, paper_split, subsample
 
 __all__ = ["CORPUS_TITLES", "make_model", "batch_size_for", "default_checkpoint_dir", "run", "prepare", "train_evaluate",
@@ -52,9 +53,7 @@ INIT_NOTE = ("The reproduction starts from the released Keras model's initialisa
              "this start learns slowly in the first epochs (the learning curve below shows how slowly, from the "
              "run's own per-epoch record), so the learning curve over the 100 epochs is part of the finding. init='torch' (PyTorch's default layer "
              "initialisation) is a documented variant; every results file records which one was used.")
-CORPUS_TITLES = {"savee": "SAVEE", "ravdess": "RAVDESS", "cremad": "CREMA-D", "tess": "TESS",
-                 "emodb": "EMO-DB", "emovo": "EMOVO", "synthetic": "synthetic",
-                 "ravdess8": "RAVDESS (8 classes)"}
+CORPUS_TITLES = SHORT_NAMES  # the registry's short names, under the name the pages use
 
 
 def default_checkpoint_dir(corpus: str, variant: str, init: str, drop_attention: str | None, seed: int,

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "reproduce_all.py"
+REPO = Path(__file__).resolve().parent.parent
+SCRIPT = REPO / "scripts" / "reproduce_all.py"
 
 
 @pytest.fixture
@@ -85,3 +86,14 @@ def test_trained_elsewhere_reads_the_results_file(tmp_path):
     assert mod.trained_elsewhere("tess", args)
     assert not mod.trained_elsewhere("emodb", args)
     assert not mod.trained_elsewhere("savee", args)  # no results file
+
+
+def test_the_readme_names_every_corpus_whose_folds_the_queue_runs(queue):
+    """The README's `make queue` row lists the corpora of FAITHFUL_CORPORA, no more, no fewer."""
+    from ser_lib.corpora import short_name
+
+    mod, _ = queue
+    row = next(line for line in (REPO / "README.md").read_text().splitlines() if line.startswith("| `make queue`"))
+    listed = row.split("faithful-audit folds")[1]
+    named = {c for c in ("emodb", "savee", "emovo", "ravdess", "tess", "cremad") if short_name(c) in listed}
+    assert named == set(mod.FAITHFUL_CORPORA)

@@ -147,7 +147,8 @@ def test_the_paper_network_on_an_honest_split_is_compared_at_the_same_budget(tmp
     assert tab.loc["paper's split", report.MODEL_NAMES["paper_code"]] == "96.0 (40 of 100 ep.); 70.0 at 20 ep."
     assert ("EMO-DB after 20 epochs: 70.0 % on the paper's split, 25.0 % with recordings held out"
             in report.interpretation(h))
-    assert "trained with recordings held out on EMO-DB (20 epochs)" in " ".join(report.run_sentences(res, here=False))
+    assert "also trained for 20 epochs with recordings held out on EMO-DB." in " ".join(
+        report.run_sentences(res, here=False))
     note = report.data_note("emodb", h)
     assert "the reproduction and the paper's network on the honest splits used 535 recordings" in note
 
@@ -178,3 +179,37 @@ def test_faithful_folds_in_separate_files_are_pooled(tmp_path):
     assert report.corpus_table(h, "emodb").loc["speakers held out", report.MODEL_NAMES["paper_code"]] \
         == "30.0 (20 ep., 1 fold)"
     assert "30.0 % (1 speaker fold) with speakers held out" in report.interpretation(h)
+
+
+def _write_faithful(root: Path, corpus: str, protocol: str, uar: float, epochs: int = 20):
+    write_results(root / "faithful" / f"{corpus}__{protocol}__paper_code__E{epochs}__seed0.json",
+                  params={"corpus": corpus, "protocol": protocol, "model": "paper_code", "epochs": epochs,
+                          "labels": [f"e{i}" for i in range(7)]},
+                  metrics={"last_uar_mean": uar, "folds": [{"last": {"uar": uar}}]}, wall_time_s=1.0,
+                  data={"n_files": 100})
+
+
+def test_the_sentence_on_the_paper_network_groups_corpora_with_the_same_runs(tmp_path):
+    """Corpora trained on the same splits for the same epochs share one clause, in the paper's corpus order;
+    a corpus with other runs gets its own."""
+    for corpus in ("emodb", "savee"):
+        _write_reproduce(tmp_path, corpus=corpus)
+        _write_faithful(tmp_path, corpus, "speaker", 0.3)
+        _write_faithful(tmp_path, corpus, "utterance", 0.4)
+    _write_faithful(tmp_path, "emovo", "utterance", 0.2, epochs=10)
+    text = " ".join(report.run_sentences(report.load(tmp_path), here=False))
+    assert ("The paper's network was also trained for 20 epochs with recordings held out and with speakers "
+            "held out on SAVEE and EMO-DB; for 10 epochs with recordings held out on EMOVO.") in text
+
+
+def test_the_readme_leaves_out_a_model_with_nothing_on_a_corpus(results, tmp_path):
+    """A label variant that only the audit ran (RAVDESS with 8 classes) shows its audit rows under its
+    readable name, and no row of dashes for the paper's network."""
+    _write_reproduce(tmp_path)
+    _write_audit(tmp_path)
+    _write_audit(tmp_path, corpus="ravdess8", n_rec=1440, labels=tuple(f"e{i}" for i in range(8)))
+    block = report.readme_section(report.load(tmp_path))
+    rows = [line for line in block.splitlines() if line.startswith("| RAVDESS (8 classes) |")]
+    assert rows and not any(report.MODEL_NAMES["paper_code"] in r for r in rows)
+    assert "ravdess8" not in block
+    assert any(line.startswith("| EMO-DB | " + report.MODEL_NAMES["paper_code"]) for line in block.splitlines())

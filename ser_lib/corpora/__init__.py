@@ -49,9 +49,9 @@ import pandas as pd
 
 from .. import config, paper
 from ..errors import CorpusNotFoundError, DataRootWarning
-from .registry import CORPORA, VARIANTS, Corpus, base_corpus
+from .registry import CORPORA, SHORT_NAMES, VARIANTS, Corpus, base_corpus, short_name
 
-__all__ = ["Corpus", "CORPORA", "VARIANTS", "base_corpus", "REAL_CORPORA", "COLUMNS", "AUDIO_SUFFIXES", "scan", "available", "locate",
+__all__ = ["Corpus", "CORPORA", "SHORT_NAMES", "VARIANTS", "base_corpus", "short_name", "REAL_CORPORA", "COLUMNS", "AUDIO_SUFFIXES", "scan", "available", "locate",
            "how_to_get", "default_corpus", "parse_path", "data_root_problem", "file_info", "summarize"]
 
 COLUMNS = ["path", "corpus", "speaker", "gender", "text", "emotion_code", "emotion", "intensity",

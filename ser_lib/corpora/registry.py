@@ -159,6 +159,17 @@ CORPORA: dict[str, Corpus] = {
 VARIANTS: dict[str, tuple[str, dict]] = {"ravdess8": ("ravdess", {"calm_as_neutral": False})}
 
 
+#: Short names for tables, titles and sentences; one place for the whole package and the book.
+SHORT_NAMES: dict[str, str] = {"savee": "SAVEE", "ravdess": "RAVDESS", "cremad": "CREMA-D", "tess": "TESS",
+                               "emodb": "EMO-DB", "emovo": "EMOVO", "synthetic": "synthetic",
+                               "ravdess8": "RAVDESS (8 classes)"}
+
+
+def short_name(name: str) -> str:
+    """``"emodb"`` -> ``"EMO-DB"``, ``"ravdess8"`` -> ``"RAVDESS (8 classes)"``; an unknown name unchanged."""
+    return SHORT_NAMES.get(name, name)
+
+
 def base_corpus(name: str) -> str:
     """The corpus whose files a name reads: ``"ravdess8"`` -> ``"ravdess"``; any other name unchanged."""
     return VARIANTS.get(name, (name, {}))[0]

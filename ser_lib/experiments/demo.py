@@ -90,9 +90,10 @@ def attention_demo(corpus: str = "auto", *, data_root: str | os.PathLike | None 
 
     from .. import checkpoints, features, protocols
     from ..config import cache_root
+    from ..corpora.registry import short_name
     from ..labels import encode_labels
     from ..model import PaperNet
-    from ..reproduce import CORPUS_TITLES, _load_table
+    from ..reproduce import _load_table
     from ..train import fit, predict_proba, set_seed
 
     name, table = _load_table(corpus, data_root)
@@ -128,6 +129,6 @@ def attention_demo(corpus: str = "auto", *, data_root: str | os.PathLike | None 
             checkpoints.save({"model": model.state_dict(), "history": history}, path)
     model.eval()
     proba = predict_proba(model, Xte)
-    return AttentionDemo(corpus=name, title=CORPUS_TITLES.get(name, name), model=model, labels=labels, meta=meta,
+    return AttentionDemo(corpus=name, title=short_name(name), model=model, labels=labels, meta=meta,
                          train_idx=tr, test_idx=te, X_test=Xte, y_test=y[te], pred=proba.argmax(1), proba=proba,
                          history=history, loaded_from=loaded)

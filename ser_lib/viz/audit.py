@@ -45,9 +45,9 @@ def model_label(model: str, short: bool = False) -> str:
 
 def corpus_label(corpus: str) -> str:
     """The corpus as the book writes it (``emodb`` -> "EMO-DB")."""
-    from ..reproduce import CORPUS_TITLES
+    from ..corpora.registry import short_name
 
-    return CORPUS_TITLES.get(corpus, corpus)
+    return short_name(corpus)
 
 
 def _plt():
