@@ -61,6 +61,12 @@ def test_status_text_says_how_many_of_the_planned_folds_have_run():
     only_utt = folds.assign(protocol="utterance").head(1)
     assert "speakers held out: none of its 5 folds finished yet" in status_text(
         table, only_utt, 20, {("emodb", "speaker"): 5, ("emodb", "utterance"): 1})
+    done = status_text(table, folds.assign(protocol=["utterance", "speaker"]), 20,
+                       {("emodb", "speaker"): 1, ("emodb", "utterance"): 1})
+    assert "recordings held out (by take): its one fold of 20 epochs finished" in done
+    assert "speakers held out: both folds of 20 epochs finished." in status_text(table, folds, 20,
+                                                                                 {("emodb", "speaker"): 2})
+    assert "paper split run to 100 of 100 epochs" in text
     on = folds.assign(trained_on=["GPU NVIDIA H200", "CPU, 2 torch threads"])
     assert "2 folds of 20 epochs finished on GPU NVIDIA H200 and CPU, 2 torch threads" in status_text(table, on, 20)
 

@@ -17,6 +17,7 @@ def status_text(table: pd.DataFrame, folds: pd.DataFrame, epochs: int, planned: 
     ``planned`` maps ``(corpus, protocol)`` to the number of folds the split has (e.g. from
     :func:`~ser_lib.experiments.faithful.fold_names`), so a partial split reads "2 of 5 folds"."""
     from ..experiments.faithful import SPLIT_NAMES
+    from ..paper import EPOCHS
 
     if not len(table):
         return ("**No results yet.** Neither a paper-protocol reproduction nor a faithful job has written a "
@@ -26,11 +27,12 @@ def status_text(table: pd.DataFrame, folds: pd.DataFrame, epochs: int, planned: 
         parts = []
         paper = g[g["split"] == SPLIT_NAMES["paper"]]
         if len(paper):
-            parts.append(f"paper split run to {int(paper['epochs'].max())} of 100 epochs")
+            parts.append(f"paper split run to {int(paper['epochs'].max())} of {EPOCHS} epochs")
         for protocol in ("utterance", "speaker"):
             n = int(folds[(folds["corpus"] == corpus) & (folds["protocol"] == protocol)].shape[0]) if len(folds) else 0
             total = (planned or {}).get((corpus, protocol))
-            count = f"{n} of {total} folds" if total else f"{n} fold{'s' if n != 1 else ''}"
+            count = (("its one fold" if n == 1 else "both folds" if n == 2 else f"all {n} folds") if total and n == total
+                     else f"{n} of {total} folds" if total else f"{n} fold{'s' if n != 1 else ''}")
             where = ""
             if n and "trained_on" in folds.columns:
                 on = folds[(folds["corpus"] == corpus) & (folds["protocol"] == protocol)]["trained_on"]
