@@ -85,3 +85,20 @@ def test_make_lab_opens_the_notebooks_with_the_project_environment():
     assert "\nlab:" in make
     body = make.split("\nlab:", 1)[1].split("\n\n", 1)[0]
     assert "jupyter lab" in body and "notebooks" in body and "$(VENV)" in body
+
+
+def test_every_notebook_is_valid_nbformat_with_cell_ids():
+    """Every notebook of the book (sources and published records) validates against nbformat 4.5, whose
+    cells carry ids: a missing id is a warning in the build today and an error in future nbformat."""
+    import nbformat
+
+    paths = _sources() + sorted((REPO / "book").glob("*/*.ipynb"))
+    bad = {}
+    for path in paths:
+        nb = json.loads(path.read_text())
+        missing = [i for i, c in enumerate(nb["cells"]) if "id" not in c]
+        if missing or (nb["nbformat"], nb["nbformat_minor"]) < (4, 5):
+            bad[path.relative_to(REPO).as_posix()] = missing
+        else:
+            nbformat.validate(nbformat.from_dict(nb))
+    assert not bad, f"cells without ids (fix: nbformat.validator.normalize): {bad}"
