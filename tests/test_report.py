@@ -213,3 +213,28 @@ def test_the_readme_leaves_out_a_model_with_nothing_on_a_corpus(results, tmp_pat
     assert rows and not any(report.MODEL_NAMES["paper_code"] in r for r in rows)
     assert "ravdess8" not in block
     assert any(line.startswith("| EMO-DB | " + report.MODEL_NAMES["paper_code"]) for line in block.splitlines())
+
+
+def test_the_landing_cards_say_how_many_folds_and_hide_what_a_variant_never_ran(tmp_path):
+    """The landing page's cards: the paper's network with speakers held out says how many folds it pools;
+    a corpus of the paper keeps the paper-network column even where it has not run, but a label variant
+    run by the audit alone (RAVDESS with 8 classes) shows only its runs: no empty column, no dash rows."""
+    import re
+
+    from ser_lib.viz.headline import headline_html
+
+    _write_reproduce(tmp_path)
+    _write_audit(tmp_path)
+    _write_faithful(tmp_path, "emodb", "speaker", 0.3)
+    _write_audit(tmp_path, corpus="ravdess8", n_rec=1440, labels=tuple(f"e{i}" for i in range(8)))
+    for f in (tmp_path / "audit").glob("ravdess8__[pu]*.json"):
+        f.unlink()                                  # the audit ran ravdess8 with speakers held out only
+    _write_audit(tmp_path, corpus="savee", n_rec=480)  # no run of the paper's network at all
+    page = headline_html(report.headline(report.load(tmp_path)))
+    cards = {re.search(r"<b>([^<]+)</b>", c).group(1): c for c in page.split('<div class="ser-card">')[1:]}
+    head = {t: re.search(r"<thead>(.*?)</thead>", c).group(1) for t, c in cards.items()}
+    rows = {t: re.findall(r'<tr><th scope="row">([^<]+)</th>', c) for t, c in cards.items()}
+    assert "20 epochs, 1 fold" in cards["EMO-DB"]
+    assert "paper&#x27;s network" in head["SAVEE"] and len(rows["SAVEE"]) == 3
+    assert "network" not in head["RAVDESS (8 classes)"]
+    assert rows["RAVDESS (8 classes)"] == ["speakers held out"]

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .. import paper
+from ..corpora.registry import VARIANTS
 from ..report import (HEADLINE_MODELS, MODEL_NAMES, PROTOCOLS, ROLES, SPLIT_NAMES, corpus_title, data_note,
                       page_links)
 from . import style
@@ -31,7 +32,9 @@ def _card_cell(r) -> str:
         out += f'<br><span class="ser-sub">± {r.uar_std:.1f}</span>'
     if r.model == "paper_code" and r.epochs and not pd.isna(r.epochs):
         of = f" of {int(r.epochs_of)}" if r.epochs_of is not None and not pd.isna(r.epochs_of) else ""
-        out += f'<br><span class="ser-sub">{int(r.epochs)}{of} epochs</span>'
+        folds = (f", {int(r.n)} fold{'s' if int(r.n) != 1 else ''}" if not of and r.protocol == "speaker"
+                 and getattr(r, "n", None) is not None and not pd.isna(r.n) else "")
+        out += f'<br><span class="ser-sub">{int(r.epochs)}{of} epochs{folds}</span>'
     if getattr(r, "at_epochs", None) is not None and not pd.isna(r.at_epochs):
         out += f'<br><span class="ser-sub">{r.uar_at:.1f} at {int(r.at_epochs)}</span>'
     return out
@@ -43,12 +46,15 @@ def headline_html(h: pd.DataFrame, *, base: str = "", suffix: str = ".html") -> 
     cards = []
     for corpus in dict.fromkeys(h["corpus"]):
         g = h[h["corpus"] == corpus]
-        cols = [m for m in HEADLINE_MODELS if m in set(g["model"]) or m == "paper_code"]
+        # the paper's network has a column on every corpus of the paper, run or not; a label variant that
+        # only the audit ran ("ravdess8") shows only what ran: no empty column, no row of dashes
+        cols = [m for m in HEADLINE_MODELS if m in set(g["model"]) or (m == "paper_code" and corpus not in VARIANTS)]
         rows = {(r.protocol, r.model): r for r in g.itertuples()}
+        splits = [p for p in PROTOCOLS if corpus not in VARIANTS or any((p, m) in rows for m in cols)]
         head = "".join(f'<th scope="col">{html.escape(CARD_NAMES.get(m, m))}</th>' for m in cols)
         body = "".join(f'<tr><th scope="row">{SPLIT_NAMES[p]}</th>'
                        + "".join(f"<td>{_card_cell(rows.get((p, m)))}</td>" for m in cols) + "</tr>"
-                       for p in PROTOCOLS)
+                       for p in splits)
         notes = []
         if any(m.endswith("+spkn") for m in cols):
             notes.append("¹ features standardised per speaker")
