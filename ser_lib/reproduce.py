@@ -50,8 +50,8 @@ __all__ = ["CORPUS_TITLES", "make_model", "batch_size_for", "default_checkpoint_
 #: The initialisation of the reproduction and why (shown on every reproduction page).
 INIT_NOTE = ("The reproduction starts from the released Keras model's initialisation: glorot-uniform kernels "
              "and zero biases, he-normal in the attention MLP and kernel. With the paper's learning rate of 1e-5 "
-             "this start learns slowly in the first epochs (the learning curve below shows how slowly, from the "
-             "run's own per-epoch record), so the learning curve over the 100 epochs is part of the finding. init='torch' (PyTorch's default layer "
+             "this start learns slowly in the first epochs (each reproduction page's learning curve shows how "
+             "slowly, from the run's own per-epoch record), so the learning curve over the 100 epochs is part of the finding. init='torch' (PyTorch's default layer "
              "initialisation) is a documented variant; every results file records which one was used.")
 CORPUS_TITLES = SHORT_NAMES  # the registry's short names, under the name the pages use
 

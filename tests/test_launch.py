@@ -102,3 +102,16 @@ def test_every_notebook_is_valid_nbformat_with_cell_ids():
         else:
             nbformat.validate(nbformat.from_dict(nb))
     assert not bad, f"cells without ids (fix: nbformat.validator.normalize): {bad}"
+
+
+def test_the_reproduction_pages_are_listed_in_the_papers_order():
+    """Every page in book/reproductions/ is in the table of contents, in the order the paper lists its corpora
+    (so the book's previous/next links follow the results table)."""
+    from ser_lib import paper
+
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    part = next(p for p in toc["parts"] if p["caption"] == "Reproducing the paper")
+    listed = [e["file"].rsplit("/", 1)[1] for e in part["chapters"][0]["sections"]]
+    pages = {p.stem for p in (REPO / "book" / "reproductions").iterdir() if p.suffix in (".ipynb", ".md")}
+    assert set(listed) == pages
+    assert listed == [c for c in paper.FIGURES if c in pages]
