@@ -147,7 +147,7 @@ def test_every_viz_figure_function_uses_the_standard():
     figure wider than the column (a literal ``figsize=(W, ...)`` with W > FULL_WIDTH)."""
     import re
 
-    paths = [REPO / "ser_lib" / "viz" / f"{m}.py" for m in STANDARD_MODULES] + [REPO / "ser_lib" / "report.py"]
+    paths = [REPO / "ser_lib" / "viz" / f"{m}.py" for m in STANDARD_MODULES] + sorted((REPO / "ser_lib" / "report").glob("*.py"))
     for path in paths:
         text = path.read_text()
         for m in re.finditer(r"fontsize=(\d+(?:\.\d+)?)", text):
