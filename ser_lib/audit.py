@@ -63,7 +63,7 @@ from .scaling import Standardizer, enrolment_split, speaker_standardize, speaker
 __all__ = ["HEADLINE_MODELS", "BASELINES", "ABLATION_MODELS", "CORPORA", "TRANSDUCTIVE_MODELS", "ENROLMENT_MODELS",
            "CorpusData", "load_corpus", "result_path", "evaluate", "job_path", "matches_legacy",
            "run_job", "collect",
-           "summary_table", "leakage_table", "normalisation_table", "DEFAULT_RESULTS_DIR"]
+           "summary_means", "summary_table", "leakage_table", "normalisation_table", "DEFAULT_RESULTS_DIR"]
 
 #: Results of the second edition (inductive headline, enrolment, same fitted rows, predictions).
 DEFAULT_RESULTS_DIR = REPO_ROOT / "results" / "audit-v2"
@@ -435,6 +435,7 @@ def grid_times(df: pd.DataFrame, headline_models: Sequence[str] = HEADLINE_MODEL
     return T.grid_times(df, headline_models)
 
 
+summary_means = T.summary_means
 summary_table = T.summary_table
 leakage_table = T.leakage_table
 normalisation_table = T.normalisation_table

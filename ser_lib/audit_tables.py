@@ -21,7 +21,7 @@ import pandas as pd
 from . import metrics as M
 from . import protocols as P
 
-__all__ = ["COLUMNS", "collect", "grid_times", "unit_values", "summary_table", "leakage_table",
+__all__ = ["COLUMNS", "collect", "grid_times", "unit_values", "summary_means", "summary_table", "leakage_table",
            "normalisation_table"]
 
 COLUMNS = ["corpus", "protocol", "model", "seed", "augment", "fold", "uar", "accuracy", "macro_f1", "leakage",
@@ -90,6 +90,23 @@ def unit_values(df: pd.DataFrame, value: str = "uar", by: Sequence[str] = ("corp
     return pd.concat(out, ignore_index=True)[cols] if out else pd.DataFrame(columns=cols)
 
 
+def _headline_rows(df: pd.DataFrame, models: Sequence[str] | None, augment: bool) -> pd.DataFrame:
+    """The rows a summary reads: one augmentation setting (the ablation without augmentation is a different
+    model and never pooled with the headline's runs) and, when given, only ``models``."""
+    d = df[df["augment"] == augment]
+    return d[d["model"].isin(models)] if models is not None else d
+
+
+def summary_means(df: pd.DataFrame, value: str = "uar", *, models: Sequence[str] | None = None,
+                  augment: bool = True) -> pd.Series:
+    """The means behind :func:`summary_table`, in percent, indexed by ``(corpus, model, protocol)``: the mean
+    over one value per unit (speaker folds, seeds averaged first; or seeds where a protocol has one fold)."""
+    d = _headline_rows(df, models, augment)
+    if d.empty:
+        return pd.Series(dtype=float, index=pd.MultiIndex.from_tuples([], names=["corpus", "model", "protocol"]))
+    return unit_values(d, value).groupby(["corpus", "model", "protocol"], sort=False)[value].mean().mul(100)
+
+
 def summary_table(df: pd.DataFrame, value: str = "uar", *, models: Sequence[str] | None = None,
                   protocols: Sequence[str] = P.PROTOCOLS, augment: bool = True, with_n: bool = False) -> pd.DataFrame:
     """Corpus × model rows, one column per protocol: ``"mean ± std"`` (percent) over one value per unit
@@ -97,9 +114,7 @@ def summary_table(df: pd.DataFrame, value: str = "uar", *, models: Sequence[str]
 
     ``with_n``: append the units, e.g. ``"81.3 ± 9.5 [10 folds]"`` or ``"64.1 ± 1.2 [3 seeds]"``.
     """
-    d = df[df["augment"] == augment]
-    if models is not None:
-        d = d[d["model"].isin(models)]
+    d = _headline_rows(df, models, augment)
     if d.empty:
         return pd.DataFrame()
     u = unit_values(d, value)

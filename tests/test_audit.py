@@ -223,3 +223,22 @@ def test_speaker_standardize_with_and_without_scale():
     assert np.abs(far[:, 0]).max() > 1e3 and np.abs(near).max() < 20
     with pytest.raises(ValueError, match="no reference rows"):
         speaker_standardize(F[:5], ["z"] * 5, ref, ["a"] * 5)
+
+
+def test_summary_means_are_the_headline_tables_and_leave_out_the_ablation_without_augmentation():
+    """The summary's sentences and the headline table read the same means: speaker folds averaged over
+    seeds, augmented runs only; the no-augmentation ablation of the same model is never pooled in."""
+    from ser_lib import audit
+
+    rows = []
+    for augment, base in ((True, 0.60), (False, 0.40)):
+        for seed in (0, 1):
+            for k, fold in enumerate(("s1", "s2", "s3")):
+                rows.append({"corpus": "emodb", "protocol": "speaker", "model": "efficient", "seed": seed,
+                             "augment": augment, "fold": fold, "uar": base + 0.1 * k + 0.02 * seed})
+    df = pd.DataFrame(rows)
+    means = audit.summary_means(df, models=["efficient"])
+    assert means[("emodb", "efficient", "speaker")] == pytest.approx(71.0)  # folds 61, 71, 81 after the seeds
+    assert audit.summary_table(df).loc[("emodb", "efficient"), "speaker"].startswith("71.0 ±")
+    assert audit.summary_means(df, augment=False)[("emodb", "efficient", "speaker")] == pytest.approx(51.0)
+    assert audit.summary_means(df, models=["mfcc_lr"]).empty
