@@ -89,12 +89,14 @@ def main(argv=None) -> int:
     return render_chapter(a.results_dir, None, a.seeds, a.data_root)  # the chapter shows every corpus with results
 
 
-def render_chapter(results_dir, names, seeds, data_root) -> int:
+def render_chapter(results_dir, names, seeds, data_root, out: Path | None = None) -> int:
     """Execute notebooks/audit.ipynb on the stored results into book/audit/audit.ipynb (the published
-    record), machine paths scrubbed. ``names`` None: every corpus with results in ``results_dir``."""
+    record; ``out``: another path), machine paths scrubbed. ``names`` None: every corpus with results in
+    ``results_dir``. The chapter also shows the paper's network on the honest splits, read from the
+    ``faithful/`` folder beside ``results_dir``."""
     from ser_lib.config import data_root as resolve_root
 
-    out = REPO / "book" / "audit" / "audit.ipynb"
+    out = Path(out) if out is not None else REPO / "book" / "audit" / "audit.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "papermill", str(REPO / "notebooks" / "audit.ipynb"), str(out),
            "-p", "run", "False", "-p", "results_dir", str(Path(results_dir).resolve()),
@@ -109,7 +111,8 @@ def render_chapter(results_dir, names, seeds, data_root) -> int:
         from ser_lib.config import cache_root
         from ser_lib.publish import path_replacements, scrub_paths
 
-        scrub_paths(out, path_replacements([REPO], resolve_root(data_root), cache_root()))
+        scrub_paths(out, path_replacements([REPO, out.resolve().parent.parent.parent], resolve_root(data_root),
+                                           cache_root()))
     print(f"chapter executed in {time.perf_counter() - t1:.0f} s -> {out}", flush=True)
     return rc
 

@@ -126,20 +126,50 @@ def run_one(corpus: str, minutes: float | None, args) -> dict:
         placeholder.unlink()
         print(f"=== {corpus}: removed the placeholder page {placeholder.name} (a run now exists)", flush=True)
     print(f"=== {corpus} done in {time.perf_counter() - t:.0f} s -> {pages / f'{corpus}.ipynb'}", flush=True)
-    refresh_readme()
+    refresh_readme(args)
     return {"corpus": corpus, "ok": True, "seconds": time.perf_counter() - t}
 
 
-def refresh_readme() -> None:
+def refresh_readme(args=None) -> None:
     """Rewrite README.md's headline block from the results files (ser_lib.report), so that the README and
-    the results written by this run stay in step (tests/test_report.py checks it)."""
+    the results written by this run stay in step (tests/test_report.py checks it). The README is the one of
+    the checkout the pages go to (``--pages-dir``), which is not this script's when the queue runs from a
+    second worktree."""
     try:
-        from ser_lib.report import update_readme
+        from ser_lib.report import load, update_readme
 
-        if update_readme(REPO / "README.md"):
-            print("=== README.md: headline updated from the results files", flush=True)
+        root = target_repo(args)
+        results = (Path(args.results_dir) if args and args.results_dir else RESULTS).parent
+        if update_readme(root / "README.md", load(results)):
+            print(f"=== {root / 'README.md'}: headline updated from the results files", flush=True)
     except Exception as exc:  # noqa: BLE001 - never stop a training queue for the README
         print(f"!!! README.md headline not updated: {type(exc).__name__}: {exc}", flush=True)
+
+
+def target_repo(args=None) -> Path:
+    """The checkout whose pages this run renders: the one above ``--pages-dir`` (book/reproductions),
+    else this script's."""
+    pages = getattr(args, "pages_dir", None) if args is not None else None
+    return Path(pages).resolve().parent.parent if pages else REPO
+
+
+def render_audit_chapter(args) -> None:
+    """Re-render the audit chapter (book/audit/audit.ipynb), whose first section shows the paper's network on
+    the honest splits, from the stored results (seconds: no training). Skipped without audit results."""
+    import importlib.util
+
+    results = (Path(args.results_dir) if args.results_dir else RESULTS).parent / "audit-v2"
+    if not any(results.glob("*.json")):
+        return
+    spec = importlib.util.spec_from_file_location("audit_all", REPO / "scripts" / "audit_all.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = target_repo(args) / "book" / "audit" / "audit.ipynb"
+    try:
+        rc = mod.render_chapter(results, None, [0, 1, 2], args.data_root, out=out)
+    except Exception as exc:  # noqa: BLE001 - never stop a training queue for a page
+        rc = f"{type(exc).__name__}: {exc}"
+    print(f"=== audit chapter -> {out}" if rc == 0 else f"!!! audit chapter FAILED: {rc}", flush=True)
 
 
 def trained_elsewhere(corpus: str, args) -> bool:
@@ -190,7 +220,8 @@ def render_same_network(args) -> None:
     pages.mkdir(parents=True, exist_ok=True)
     shutil.move(str(tmp), pages / "same_network.ipynb")
     print(f"=== same_network page -> {pages / 'same_network.ipynb'}", flush=True)
-    refresh_readme()
+    render_audit_chapter(args)
+    refresh_readme(args)
 
 
 def run_faithful(corpus: str, args) -> bool:
