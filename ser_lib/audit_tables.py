@@ -21,7 +21,7 @@ import pandas as pd
 from . import metrics as M
 from . import protocols as P
 
-__all__ = ["COLUMNS", "collect", "grid_times", "unit_values", "summary_means", "summary_table", "leakage_table",
+__all__ = ["COLUMNS", "collect", "fold_rows", "grid_times", "unit_values", "summary_means", "summary_table", "leakage_table",
            "normalisation_table"]
 
 COLUMNS = ["corpus", "protocol", "model", "seed", "augment", "fold", "uar", "accuracy", "macro_f1", "leakage",
@@ -41,18 +41,25 @@ def collect(results_dir, *, corpora: Iterable[str] | None = None) -> pd.DataFram
     keep = None if corpora is None else set(corpora)
     for p in sorted(Path(results_dir).glob("*.json")):
         rec = json.loads(p.read_text())
-        par = rec.get("params", {})
-        if keep is not None and par.get("corpus") not in keep:
+        if keep is not None and rec.get("params", {}).get("corpus") not in keep:
             continue
-        for f in rec["metrics"]["folds"]:
-            rows.append({"corpus": par["corpus"], "protocol": par["protocol"], "model": par["model"],
-                         "seed": par["seed"], "augment": par.get("augment", True), "fold": f["fold"],
-                         "uar": f["uar"], "accuracy": f["accuracy"], "macro_f1": f["macro_f1"],
-                         "leakage": f["leakage"], "take_leakage": f.get("take_leakage", np.nan),
-                         "n_test": f["n_test"], "n_train": f["n_train"], "wall_time_s": rec.get("wall_time_s"),
-                         "torch_threads": rec.get("provenance", {}).get("hardware", {}).get("torch_threads"),
-                         "edition": par.get("edition", 1), "file": p.name})
+        rows += fold_rows(rec, p.name)
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def fold_rows(rec: dict, name: str) -> list[dict]:
+    """The rows of one audit results file (already read), one per fold, with the keys of :data:`COLUMNS`;
+    ``name`` is the file's name. Shared by :func:`collect` and the landing page's headline
+    (:func:`ser_lib.report.load`)."""
+    par = rec.get("params", {})
+    return [{"corpus": par["corpus"], "protocol": par["protocol"], "model": par["model"],
+             "seed": par.get("seed"), "augment": par.get("augment", True), "fold": f["fold"],
+             "uar": f["uar"], "accuracy": f["accuracy"], "macro_f1": f.get("macro_f1", np.nan),
+             "leakage": f.get("leakage", np.nan), "take_leakage": f.get("take_leakage", np.nan),
+             "n_test": f.get("n_test"), "n_train": f.get("n_train"), "wall_time_s": rec.get("wall_time_s"),
+             "torch_threads": rec.get("provenance", {}).get("hardware", {}).get("torch_threads"),
+             "edition": par.get("edition", 1), "file": name}
+            for f in rec.get("metrics", {}).get("folds", [])]
 
 
 def grid_times(df: pd.DataFrame, headline_models: Sequence[str]) -> pd.DataFrame:

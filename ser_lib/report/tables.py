@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from .. import paper
-from ..audit_tables import unit_values
+from ..audit_tables import COLUMNS as AUDIT_COLUMNS
+from ..audit_tables import fold_rows, unit_values
 from ..config import REPO_ROOT
 from ..corpora.registry import short_name
 
@@ -116,13 +117,9 @@ def load(results_root: str | Path | None = None) -> Results:
         if str(par.get("model", "")).startswith("efficient") and par.get("epochs"):
             res.audit_epochs.setdefault(corpus, int(par["epochs"]))
             res.audit_params.setdefault(corpus, (rec.get("cost") or {}).get("params"))
-        for f in rec.get("metrics", {}).get("folds", []):
-            rows.append({"corpus": corpus, "protocol": par["protocol"], "model": par["model"], "seed": par.get("seed"),
-                         "augment": par.get("augment", True), "fold": f["fold"], "uar": f["uar"],
-                         "accuracy": f["accuracy"], "originals_only": par.get("baseline_training_rows") == _ORIGINALS_ONLY,
-                         "file": p.name})
-    res.audit = pd.DataFrame(rows, columns=["corpus", "protocol", "model", "seed", "augment", "fold", "uar",
-                                            "accuracy", "originals_only", "file"])
+        originals_only = par.get("baseline_training_rows") == _ORIGINALS_ONLY
+        rows += [dict(r, originals_only=originals_only) for r in fold_rows(rec, p.name)]
+    res.audit = pd.DataFrame(rows, columns=[*AUDIT_COLUMNS, "originals_only"])
     for _, rec in _read(root / "faithful"):
         par = rec.get("params", {})
         if par.get("model") == "paper_code" and not par.get("max_files") and par.get("corpus") != "synthetic":
