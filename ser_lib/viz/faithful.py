@@ -77,7 +77,7 @@ def plot_three_splits(table: pd.DataFrame, folds: pd.DataFrame, epochs: int):
 
     plt = style.pyplot()
     corpora = list(dict.fromkeys(table["corpus"]))
-    fig, ax = plt.subplots(figsize=style.figsize(3.6))
+    fig, ax = plt.subplots(figsize=style.figsize(4.3))
     width = 0.26
     colours = {"paper": style.PALETTE[3], "utterance": style.PALETTE[0], "speaker": style.PALETTE[2]}
     for j, protocol in enumerate(_SPLIT_ORDER):
@@ -100,7 +100,8 @@ def plot_three_splits(table: pd.DataFrame, folds: pd.DataFrame, epochs: int):
         ax.bar(xs, ys, width, color=colours[protocol], label=f"{name} ({epochs} epochs)")
     ax.set_xticks(range(len(corpora)), [_title(c) for c in corpora])
     ax.set(ylabel="test UAR (%)", ylim=(0, 100), title="The same network, three splits (dots: one per fold)")
-    ax.legend(loc="lower left", framealpha=0.9)
+    # below the axes: inside, it covered the low bars of the honest splits
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=2, frameon=False)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     return fig
