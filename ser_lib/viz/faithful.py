@@ -69,6 +69,10 @@ def format_three_splits(table: pd.DataFrame) -> pd.DataFrame:
     return out.set_index(["corpus", "split", "weights"])
 
 
+#: legend labels (the tables use the longer names of ``experiments.faithful.SPLIT_NAMES``)
+_SHORT = {"paper": "paper's split", "utterance": "recordings held out", "speaker": "speakers held out"}
+
+
 def plot_three_splits(table: pd.DataFrame, folds: pd.DataFrame, epochs: int):
     """Bars of test UAR per corpus and split after ``epochs`` epochs (last-epoch weights), with one
     dot per fold for the honest splits and the paper split's last epoch run as a marker."""
@@ -96,8 +100,8 @@ def plot_three_splits(table: pd.DataFrame, folds: pd.DataFrame, epochs: int):
                 last = table[(table["corpus"] == c) & (table["split"] == name) & (table["selection"] == "last epoch run")]
                 if len(last):
                     ax.scatter([i + (j - 1) * width], [100 * last["uar"].iloc[0]], marker="_", s=200, color="black",
-                               zorder=3, label="paper split, last epoch run" if i == 0 else None)
-        ax.bar(xs, ys, width, color=colours[protocol], label=f"{name} ({epochs} epochs)")
+                               zorder=3, label="paper's split, last epoch run" if i == 0 else None)
+        ax.bar(xs, ys, width, color=colours[protocol], label=f"{_SHORT[protocol]}, {epochs} epochs")
     ax.set_xticks(range(len(corpora)), [_title(c) for c in corpora])
     ax.set(ylabel="test UAR (%)", ylim=(0, 100), title="The same network, three splits (dots: one per fold)")
     # below the axes: inside, it covered the low bars of the honest splits
