@@ -98,8 +98,14 @@ def render_chapter(results_dir, names, seeds, data_root, out: Path | None = None
 
     out = Path(out) if out is not None else REPO / "book" / "audit" / "audit.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
+    # every results folder the chapter reads sits beside results_dir: named explicitly, so that a chapter
+    # rendered from another checkout (the queue's worktree) reads these results, not its own copies
+    results_root = Path(results_dir).resolve().parent
     cmd = [sys.executable, "-m", "papermill", str(REPO / "notebooks" / "audit.ipynb"), str(out),
            "-p", "run", "False", "-p", "results_dir", str(Path(results_dir).resolve()),
+           *(arg for name, folder in (("first_edition_dir", "audit"), ("trials_dir", "audit-v2-trials"),
+                                      ("faithful_dir", "faithful"), ("reproduce_dir", "reproduce"))
+             for arg in ("-p", name, str(results_root / folder))),
            "-p", "seeds", repr(list(seeds)), "-p", "data_root", str(resolve_root(data_root)),
            "--cwd", str(REPO / "notebooks")]
     if names:
