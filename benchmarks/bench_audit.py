@@ -23,20 +23,21 @@ import torch
 
 REPO = Path(__file__).resolve().parent.parent
 
-# Training rows per (corpus, protocol), summed over folds, with 4 versions per training recording
-# (measured from the fold builders on the real corpora; see --measure-rows).
-N_RECORDINGS = {"emodb": 339, "savee": 480, "emovo": 588, "ravdess": 1440}
+#: corpora the audit grid runs (their sizes, speakers and emotions come from ser_lib.corpora.registry)
+AUDIT_CORPORA = ("emodb", "savee", "emovo", "ravdess", "tess")
 
 
-def training_rows(corpus: str, n_rec: int) -> dict:
-    """Rows trained on per protocol (all folds), from ser_lib.protocols on a synthetic table of the
-    corpus's speaker structure."""
+def training_rows(corpus: str) -> dict:
+    """Rows trained on per protocol (all folds), from ser_lib.protocols on a synthetic table with the
+    corpus's structure (files, speakers, emotions of the complete distribution, 4 versions per recording)."""
     import pandas as pd
 
     from ser_lib import protocols as P
+    from ser_lib.corpora.registry import CORPORA
 
-    n_spk = {"emodb": 10, "savee": 4, "emovo": 6, "ravdess": 24}[corpus]
-    emos = ["a", "b", "c", "d", "e", "f", "g"][: 4 if corpus == "emodb" else 7]
+    info = CORPORA[corpus]
+    n_rec, n_spk = info.n_files, info.n_speakers
+    emos = sorted(set(info.emotion_map.values()))
     rows = []
     for i in range(n_rec):
         for v in ("original", "noise", "pitch", "pitch_noise"):
@@ -98,7 +99,7 @@ def main() -> None:
         print(f"{r[0]:42s} {r[1]:10d} {r[2]:8.2f} {r[3]:9.0f} {r[4]:9.0f} {r[5]:8.2f} {r[6]:8.1f}")
 
     # estimated grid times from measured throughput
-    total_rows = {c: training_rows(c, n) for c, n in N_RECORDINGS.items()}
+    total_rows = {c: training_rows(c) for c in AUDIT_CORPORA}
     per_seed = sum(sum(v.values()) for v in total_rows.values())
     sp_rows = sum(v["speaker"] for v in total_rows.values())
     eff = train_sps["efficient"]

@@ -106,6 +106,7 @@ def render_chapter(results_dir, names, seeds, data_root, out: Path | None = None
            *(arg for name, folder in (("first_edition_dir", "audit"), ("trials_dir", "audit-v2-trials"),
                                       ("faithful_dir", "faithful"), ("reproduce_dir", "reproduce"))
              for arg in ("-p", name, str(results_root / folder))),
+           "-p", "cost_path", str(results_root / "cost.json"),
            "-p", "seeds", repr(list(seeds)), "-p", "data_root", str(resolve_root(data_root)),
            "--cwd", str(REPO / "notebooks")]
     if names:

@@ -5,7 +5,9 @@ A page executed by papermill carries the absolute paths of the machine that ran 
 parameters cell (``results_path = "/home/.../results/x.json"``), in printed outputs and in the
 papermill metadata. :func:`scrub_paths` rewrites them to what a reader can use: paths inside the
 repository become repository-relative, the data root becomes ``$SER_DATA_ROOT`` and the cache root
-``$SER_CACHE_DIR``.
+``$SER_CACHE_DIR``. It also drops what changes from one execution to the next without the page
+changing (:func:`strip_volatile`: execution timestamps and durations, the random id papermill gives the
+cell it injects), so that re-rendering a page from unchanged results leaves its file unchanged.
 
 :func:`install_cell_source` is the first cell of every notebook: it installs ``ser_lib`` from the
 repository named in ``_config.yml`` (``repository.url``, :func:`repository_url`, which the book's
@@ -18,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["path_replacements", "scrub_text", "scrub_paths", "INSTALL_MARKER", "repository_url",
+__all__ = ["path_replacements", "scrub_text", "scrub_paths", "strip_volatile", "INSTALL_MARKER", "repository_url",
            "install_cell_source", "set_install_cells"]
 
 #: first line of the install cell (how it is recognised)
@@ -62,10 +64,33 @@ def _scrub(obj: Any, pairs) -> Any:
     return obj
 
 
-def scrub_paths(path: str | os.PathLike, pairs: list[tuple[str, str]]) -> int:
-    """Rewrite machine paths in a notebook file in place (sources, text outputs, metadata).
+#: papermill's id-less tag for the cell it injects; the published record gives that cell this id
+INJECTED_ID = "injected-parameters"
+_VOLATILE_RUN_KEYS = ("start_time", "end_time", "duration", "exception")
 
-    Images and other binary outputs are left untouched. Returns the number of cells changed.
+
+def strip_volatile(nb) -> None:
+    """Remove, in place, what differs between two executions of the same notebook on the same results:
+    per-cell ``execution`` timestamps and ``papermill`` timing/status metadata, the notebook's papermill
+    start/end/duration, and the random id of papermill's injected-parameters cell (which becomes
+    :data:`INJECTED_ID`). Sources, outputs and the recorded parameters are kept."""
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = INJECTED_ID
+    run = nb.metadata.get("papermill")
+    if isinstance(run, dict):
+        for key in _VOLATILE_RUN_KEYS:
+            run.pop(key, None)
+
+
+def scrub_paths(path: str | os.PathLike, pairs: list[tuple[str, str]]) -> int:
+    """Rewrite machine paths in a notebook file in place (sources, text outputs, metadata), and drop
+    its volatile execution metadata (:func:`strip_volatile`).
+
+    Images and other binary outputs are left untouched. Returns the number of cells whose sources or
+    outputs changed.
     """
     import nbformat
 
@@ -82,6 +107,7 @@ def scrub_paths(path: str | os.PathLike, pairs: list[tuple[str, str]]) -> int:
                     out["data"][mime] = _scrub(out["data"][mime], pairs)
         changed += before != (cell.source, repr(cell.get("outputs")))
     nb.metadata = _scrub(nb.metadata, pairs)
+    strip_volatile(nb)
     nbformat.write(nb, path)
     return changed
 

@@ -10,6 +10,7 @@ import torch
 from ser_lib import audit_train as T
 from ser_lib import cost as C
 from ser_lib import frames as FR
+from ser_lib import paper
 from ser_lib import registry as R
 from ser_lib import scaling as S
 
@@ -41,6 +42,24 @@ def test_count_macs_linear_and_conv():
     assert C.count_macs(net, (2, 10)) == 10 * 4 * 2 * 3 + 40 * 5
     c = C.cost(R.build_model("efficient", 7), repeats=3, include_features=False)
     assert c["params"] > 0 and c["macs"] > 0 and c["model_ms"] > 0
+
+
+def test_cost_command_writes_the_chapter_table(tmp_path):
+    """``python -m ser_lib.cost`` writes the audit chapter's Cost table as a results file: one row per
+    compared model with its exact parameter count, the released network's 39.2 M parameters among them,
+    provenance included; bad arguments are refused."""
+    import json
+
+    table = C.main(["--out", str(tmp_path / "cost.json"), "--repeats", "2"])
+    rec = json.loads((tmp_path / "cost.json").read_text())
+    assert rec["metrics"] == json.loads(json.dumps(table)) and rec["params"]["torch_threads"] == 1
+    assert "provenance" in rec and rec["metrics"]["features_ms"] > 0
+    rows = {r["model"]: r for r in rec["metrics"]["models"]}
+    assert len(rows) == 4 and rows["efficient attention CNN"]["params"] == C.count_params(R.build_model("efficient", 7))
+    assert rows[f"released PaperNet on the {paper.VECTOR_LENGTH}-value vector"]["params"] == 39_202_981
+    assert all(r["model_ms"] > 0 and r["macs"] > 0 for r in rows.values())
+    with pytest.raises(SystemExit):
+        C.main(["--out", str(tmp_path / "x.json"), "--repeats", "0"])
 
 
 def test_frame_features_and_standardizer():

@@ -52,3 +52,30 @@ def test_committed_results_name_no_machine_path():
     for f in files:
         walk(json.loads(f.read_text()), f.relative_to(repo).as_posix())
     assert not found, found[:5]
+
+
+def test_rendering_twice_gives_the_same_file(tmp_path):
+    """Published records change only when the page changes: two papermill executions of one notebook,
+    scrubbed, are byte-identical (timestamps, durations and the injected cell's random id are dropped),
+    and the recorded parameters stay."""
+    import papermill as pm
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("n = 1", metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("print(n * 2)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    src = tmp_path / "template.ipynb"
+    nbformat.write(nb, src)
+    texts = []
+    for run in range(2):
+        out = tmp_path / "page.ipynb"
+        pm.execute_notebook(str(src), str(out), parameters={"n": 21}, kernel_name="python3", progress_bar=False)
+        assert "start_time" in out.read_text()
+        scrub_paths(out, path_replacements([tmp_path]))
+        texts.append(out.read_text())
+    assert texts[0] == texts[1]
+    page = nbformat.read(tmp_path / "page.ipynb", as_version=4)
+    nbformat.validate(page)
+    assert page.metadata["papermill"]["parameters"] == {"n": 21}
+    assert [c.get("id") for c in page.cells if "injected-parameters" in c.metadata.get("tags", [])] == ["injected-parameters"]
+    assert page.cells[-1].outputs[0]["text"] == "42\n"
