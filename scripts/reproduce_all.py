@@ -34,7 +34,6 @@ import os
 import shutil
 import sys
 import time
-import traceback
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -116,11 +115,10 @@ def run_one(corpus: str, minutes: float | None, args) -> dict:
         return {"corpus": corpus, "ok": False, "seconds": time.perf_counter() - t, "error": str(exc)[-500:]}
     retitle(tmp, corpus)
     from ser_lib.config import cache_root, data_root
-    from ser_lib.publish import path_replacements, scrub_paths
+    from ser_lib.publish import path_replacements, publish_page
 
-    scrub_paths(tmp, path_replacements([REPO, pages.resolve().parent.parent], data_root(args.data_root), cache_root()))
-    pages.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(tmp), pages / f"{corpus}.ipynb")
+    publish_page(tmp, pages / f"{corpus}.ipynb",
+                 path_replacements([REPO, pages.resolve().parent.parent], data_root(args.data_root), cache_root()))
     placeholder = pages / f"{corpus}.md"  # e.g. the CREMA-D page written while its data was missing
     if placeholder.exists():
         placeholder.unlink()
@@ -202,7 +200,7 @@ def render_same_network(args) -> None:
     import papermill as pm
 
     from ser_lib.config import cache_root, data_root
-    from ser_lib.publish import path_replacements, scrub_paths
+    from ser_lib.publish import path_replacements, publish_page
 
     pages = (Path(args.pages_dir) if args.pages_dir else PAGES).parent / "audit"
     results = (Path(args.results_dir) if args.results_dir else RESULTS).parent
@@ -216,9 +214,8 @@ def render_same_network(args) -> None:
     except Exception as exc:
         print(f"!!! same_network page FAILED: {type(exc).__name__}: {str(exc)[-800:]}", flush=True)
         return
-    scrub_paths(tmp, path_replacements([REPO, pages.resolve().parent.parent], data_root(args.data_root), cache_root()))
-    pages.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(tmp), pages / "same_network.ipynb")
+    publish_page(tmp, pages / "same_network.ipynb",
+                 path_replacements([REPO, pages.resolve().parent.parent], data_root(args.data_root), cache_root()))
     print(f"=== same_network page -> {pages / 'same_network.ipynb'}", flush=True)
     render_audit_chapter(args)
     refresh_readme(args)

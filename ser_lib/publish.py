@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["path_replacements", "scrub_text", "scrub_paths", "strip_volatile", "INSTALL_MARKER", "repository_url",
+__all__ = ["path_replacements", "scrub_text", "scrub_paths", "strip_volatile", "publish_page", "INSTALL_MARKER", "repository_url",
            "install_cell_source", "set_install_cells"]
 
 #: first line of the install cell (how it is recognised)
@@ -110,6 +110,25 @@ def scrub_paths(path: str | os.PathLike, pairs: list[tuple[str, str]]) -> int:
     strip_volatile(nb)
     nbformat.write(nb, path)
     return changed
+
+
+def publish_page(executed: str | os.PathLike, dest: str | os.PathLike, pairs: list[tuple[str, str]]) -> Path:
+    """Publish a notebook executed elsewhere (a scratch path, so a failed run never replaces the page) as
+    the page ``dest``: paths scrubbed (:func:`scrub_paths` with ``pairs``), papermill's recorded
+    ``output_path`` set to the page rather than the scratch file, then moved over ``dest``."""
+    import shutil
+
+    import nbformat
+
+    executed, dest = Path(executed), Path(dest)
+    nb = nbformat.read(executed, as_version=4)
+    if isinstance(nb.metadata.get("papermill"), dict):
+        nb.metadata["papermill"]["output_path"] = str(dest.resolve())
+        nbformat.write(nb, executed)
+    scrub_paths(executed, pairs)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(executed), dest)
+    return dest
 
 
 def repository_url(config: str | os.PathLike | None = None) -> str:

@@ -79,3 +79,25 @@ def test_rendering_twice_gives_the_same_file(tmp_path):
     assert page.metadata["papermill"]["parameters"] == {"n": 21}
     assert [c.get("id") for c in page.cells if "injected-parameters" in c.metadata.get("tags", [])] == ["injected-parameters"]
     assert page.cells[-1].outputs[0]["text"] == "42\n"
+
+
+def test_publish_page_records_the_page_not_the_scratch_file(tmp_path):
+    """A page executed into a scratch file and then published names itself (repository-relative) as
+    papermill's output path, replaces the old page, and leaves no scratch file."""
+    from ser_lib.publish import publish_page
+
+    repo = tmp_path / "checkout"
+    scratch, dest = repo / ".cache" / "running" / "emodb.ipynb", repo / "book" / "reproductions" / "emodb.ipynb"
+    scratch.parent.mkdir(parents=True)
+    dest.parent.mkdir(parents=True)
+    dest.write_text("old page")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(f'results_path = "{repo}/results/x.json"')]
+    nb.metadata["papermill"] = {"input_path": f"{repo}/notebooks/reproduce.ipynb", "output_path": str(scratch),
+                                "start_time": "2026-11-26T00:00:00"}
+    nbformat.write(nb, scratch)
+    assert publish_page(scratch, dest, path_replacements([repo])) == dest
+    assert not scratch.exists()
+    out = nbformat.read(dest, as_version=4)
+    assert out.metadata["papermill"]["output_path"] == "book/reproductions/emodb.ipynb"
+    assert "start_time" not in out.metadata["papermill"] and str(repo) not in dest.read_text()
