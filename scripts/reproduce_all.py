@@ -16,6 +16,7 @@ Usage examples::
     python scripts/reproduce_all.py --corpora emodb --max-minutes 0   # re-render a page from its checkpoint, no training
     python scripts/reproduce_all.py --queue --chunk-minutes 30        # the long-run queue (below)
     python scripts/reproduce_all.py --corpora tess --from-results     # a page of a run trained elsewhere (reproduce_elsewhere.py)
+    python scripts/reproduce_all.py --queue --printed-model           # the models the released notebooks printed
 
 The long-run queue (``--queue``): corpora in order of cost (EMO-DB, SAVEE, EMOVO, RAVDESS, TESS, CREMA-D),
 each trained in chunks of ``--chunk-minutes`` until its checkpoint holds ``--epochs`` epochs (the paper's
@@ -25,6 +26,11 @@ from its last finished epoch (checkpoints under ``$SER_CACHE_DIR``, outside the 
 EMO-DB, SAVEE and EMOVO the queue runs its faithful-audit jobs (the same network with recordings or speakers
 held out, ``scripts/faithful_audit.py``) and re-renders ``book/audit/same_network.ipynb``; ``--faithful-last``
 defers them until every corpus has its paper epochs, ``--no-faithful`` skips them.
+
+``--printed-model`` runs, for SAVEE, RAVDESS and TESS, the model as the released notebook printed it (its
+parameter count lacks one attention block, :data:`ser_lib.paper.PRINTED_WITHOUT`) instead of the model its
+code describes: results in ``results/reproduce-printed/``, pages in ``book/reproductions/printed/``, its own
+checkpoints; the other corpora are skipped (their printout matches the full model).
 """
 from __future__ import annotations
 
@@ -68,8 +74,34 @@ def parse_minutes(text: str | None, corpora: list[str]) -> dict[str, float | Non
     return out
 
 
-def retitle(path: Path, corpus: str) -> None:
-    """Give the executed page its own H1 (``Reproduction: EMO-DB``) so the pages differ in the toc."""
+def printed(args) -> bool:
+    """Whether this run trains the printed models (``--printed-model``)."""
+    return bool(getattr(args, "printed_model", False))
+
+
+def results_dir(args) -> Path:
+    """Folder of the results files: ``--results-dir`` (default results/reproduce), or its sibling
+    ``reproduce-printed`` for the printed models."""
+    base = Path(args.results_dir) if getattr(args, "results_dir", None) else RESULTS
+    return base.parent / "reproduce-printed" if printed(args) else base
+
+
+def pages_dir(args) -> Path:
+    """Folder of the pages: ``--pages-dir`` (default book/reproductions), or its ``printed`` subfolder."""
+    base = Path(args.pages_dir) if getattr(args, "pages_dir", None) else PAGES
+    return base / "printed" if printed(args) else base
+
+
+def drop_attention(corpus: str, args) -> str | None:
+    """The attention block this run leaves out: the printout's for ``--printed-model``, else none."""
+    from ser_lib import paper
+
+    return paper.PRINTED_WITHOUT[corpus] if printed(args) else None
+
+
+def retitle(path: Path, corpus: str, drop: str | None = None) -> None:
+    """Give the executed page its own H1 (``Reproduction: EMO-DB``; ``Reproduction: SAVEE, the printed model
+    (without channel attention)``) so the pages differ in the toc."""
     import nbformat
 
     from ser_lib.reproduce import CORPUS_TITLES
@@ -78,7 +110,10 @@ def retitle(path: Path, corpus: str) -> None:
     for cell in nb.cells:
         if cell.cell_type == "markdown" and cell.source.lstrip().startswith("# "):
             first, _, rest = cell.source.lstrip().partition("\n")
-            cell.source = f"# Reproduction: {CORPUS_TITLES.get(corpus, corpus)}\n{rest}"
+            title = CORPUS_TITLES.get(corpus, corpus)
+            if drop:
+                title += f", the printed model (without {drop} attention)"
+            cell.source = f"# Reproduction: {title}\n{rest}"
             break
     nbformat.write(nb, path)
 
@@ -86,18 +121,18 @@ def retitle(path: Path, corpus: str) -> None:
 def run_one(corpus: str, minutes: float | None, args) -> dict:
     import papermill as pm
 
-    params = {"corpus": corpus, "protocol": "paper", "variant": args.variant, "init": args.init,
+    drop = drop_attention(corpus, args)
+    params = {"corpus": corpus, "protocol": "paper", "variant": args.variant, "drop_attention": drop, "init": args.init,
               "epochs": args.epochs, "seed": args.seed, "max_minutes": minutes, "device": args.device,
               "torch_threads": args.threads, "n_jobs": args.n_jobs,
-              "results_path": str(RESULTS / f"{corpus}.json"), "checkpoint_dir": "auto",
+              "results_path": str(results_dir(args) / f"{corpus}.json"), "checkpoint_dir": "auto",
               "from_results": bool(getattr(args, "from_results", False)) or trained_elsewhere(corpus, args)}
     if args.data_root:
         params["data_root"] = args.data_root
     if args.max_files:
         params["max_files"] = args.max_files
-    pages = Path(args.pages_dir) if args.pages_dir else PAGES
-    params["results_path"] = str((Path(args.results_dir) if args.results_dir else RESULTS) / f"{corpus}.json")
-    tmp = REPO / ".cache" / "reproduce-running" / f"{corpus}.ipynb"
+    pages = pages_dir(args)
+    tmp = REPO / ".cache" / "reproduce-running" / f"{corpus}{'-printed' if drop else ''}.ipynb"
     tmp.parent.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
     print(f"=== {corpus}: {json.dumps(params)}", flush=True)
@@ -106,14 +141,14 @@ def run_one(corpus: str, minutes: float | None, args) -> dict:
                             cwd=str(REPO / "notebooks"), progress_bar=False, log_output=True,
                             request_save_on_cell_execute=True)
     except Exception as exc:  # isolate: keep going with the other corpora
-        failed = REPO / ".cache" / "reproduce-failed" / f"{corpus}.ipynb"
+        failed = REPO / ".cache" / "reproduce-failed" / tmp.name
         failed.parent.mkdir(parents=True, exist_ok=True)
         if tmp.exists():
             shutil.move(str(tmp), failed)
         print(f"!!! {corpus} FAILED after {time.perf_counter() - t:.0f} s: {type(exc).__name__}: "
               f"{str(exc)[-1500:]}\n    executed notebook kept in {failed}", flush=True)
         return {"corpus": corpus, "ok": False, "seconds": time.perf_counter() - t, "error": str(exc)[-500:]}
-    retitle(tmp, corpus)
+    retitle(tmp, corpus, drop)
     from ser_lib.config import cache_root, data_root
     from ser_lib.publish import path_replacements, publish_page
 
@@ -174,7 +209,7 @@ def trained_elsewhere(corpus: str, args) -> bool:
     """Whether the corpus's results file comes from a run that kept no checkpoint (trained on another
     machine by scripts/reproduce_elsewhere.py): the queue must not restart it here from epoch 0 and
     overwrite it; its page is re-rendered with ``--from-results``."""
-    path = (Path(args.results_dir) if args.results_dir else RESULTS) / f"{corpus}.json"
+    path = results_dir(args) / f"{corpus}.json"
     try:
         rec = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -184,13 +219,14 @@ def trained_elsewhere(corpus: str, args) -> bool:
 
 def epochs_done(corpus: str, args) -> int:
     """Epochs recorded in the corpus's results file (0 when there is none or it is another run's)."""
-    path = (Path(args.results_dir) if args.results_dir else RESULTS) / f"{corpus}.json"
+    path = results_dir(args) / f"{corpus}.json"
     try:
         rec = json.loads(path.read_text())
     except (OSError, ValueError):
         return 0
     p = rec.get("params", {})
-    if p.get("init") != args.init or p.get("variant") != args.variant or p.get("seed") != args.seed:
+    if (p.get("init") != args.init or p.get("variant") != args.variant or p.get("seed") != args.seed
+            or p.get("drop_attention") != drop_attention(corpus, args)):
         return 0
     return int(rec.get("epochs_run") or 0)
 
@@ -313,6 +349,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="train through torch.compile (SER_COMPILE=1 for every run it starts: the same function "
                          "and dropout masks, float32 rounding aside, faster on CPU (benchmarks/bench_training.py); each epoch of a "
                          "history records it)")
+    ap.add_argument("--printed-model", action="store_true",
+                    help="SAVEE, RAVDESS and TESS only: train the model the released notebook printed (one attention "
+                         "block short) into results/reproduce-printed/ and book/reproductions/printed/; no faithful-audit jobs")
     args = ap.parse_args(argv)
     if args.compile:
         os.environ["SER_COMPILE"] = "1"  # read by ser_lib.train.fit, here and in the child processes
@@ -328,6 +367,14 @@ def main(argv: list[str] | None = None) -> int:
         todo = [c for c in wanted if c in present]
     else:
         todo = [c for c in ORDER if c in present]
+    if args.printed_model:
+        from ser_lib import paper
+
+        skipped = [c for c in todo if c not in paper.PRINTED_WITHOUT]
+        if skipped:
+            print(f"--printed-model: {skipped} skipped (their printed model is the full one)", flush=True)
+        todo = [c for c in todo if c in paper.PRINTED_WITHOUT]
+        args.faithful = False
     if not todo:
         print("no corpus to run: set SER_DATA_ROOT (present: none)", flush=True)
         return 1

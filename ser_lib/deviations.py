@@ -125,19 +125,21 @@ def deviations(corpus: str, params: Mapping[str, Any] | None = None, *,
     if drop is None:
         ours_att = f"the full model: channel and spatial attention ({_fmt(ours_total)} parameters, Keras count)"
     else:
-        ours_att = f"the model without {drop} attention, as the printout ({_fmt(ours_total)} parameters, Keras count)"
-    if corpus in ("tess", "savee"):
+        ours_att = f"the model without {drop} attention ({_fmt(ours_total)} parameters, Keras count)"
+    missing = paper.PRINTED_WITHOUT.get(corpus)
+    if missing is not None:
+        what = ("the channel-attention MLP (8 464 weights)" if missing == "channel"
+                else "the spatial-attention kernel (2 × 7 = 14 weights)")
+        if drop is None:
+            why = f"we run the model the code describes; drop_attention='{missing}' reproduces the printout"
+        elif drop == missing:
+            why = "the model as the released notebook printed it; the main page runs the model the code describes"
+        else:
+            why = "a variant, neither the printed nor the released model"
         rows.append(("attention blocks",
                      f"the code defines both blocks, but the printed model ({_fmt(rel['printed_params'])} parameters) "
-                     "lacks the channel-attention MLP (8 464 weights): that block was absent from the printed run or "
-                     "its weights were not tracked by Keras", ours_att,
-                     "we run the model the code describes; drop_attention='channel' reproduces the printout"))
-    elif corpus == "ravdess":
-        rows.append(("attention blocks",
-                     f"the code defines both blocks, but the printed model ({_fmt(rel['printed_params'])} parameters) "
-                     "lacks the spatial-attention kernel (2 × 7 = 14 weights): that block was absent from the printed "
-                     "run or its weights were not tracked by Keras", ours_att,
-                     "we run the model the code describes; drop_attention='spatial' reproduces the printout"))
+                     f"lacks {what}: that block was absent from the printed run or its weights were not tracked "
+                     "by Keras", ours_att, why))
     elif corpus in ("emodb", "emovo"):
         rows.append(("attention blocks", "channel and spatial attention; the printed count matches the full model",
                      ours_att, "same as the released code" if drop is None else "a variant, not the released model"))

@@ -41,6 +41,10 @@ def test_attention_row_says_which_model_ran():
     assert "channel-attention MLP" in tess.iloc[0] and "full model" in tess.iloc[1]
     assert "without channel" in deviations("tess", {**FULL, "drop_attention": "channel"}).loc["attention blocks"].iloc[1]
     assert "spatial-attention kernel" in deviations("ravdess", FULL).loc["attention blocks"].iloc[0]
+    printed = deviations("savee", {**FULL, "drop_attention": "channel"}).loc["attention blocks"]
+    assert "as the released notebook printed it" in printed.iloc[2]
+    other = deviations("savee", {**FULL, "drop_attention": "spatial"}).loc["attention blocks"]
+    assert "neither the printed" in other.iloc[2]
 
 
 def test_run_specific_rows():
