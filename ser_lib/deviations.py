@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import paper
 
-__all__ = ["COLUMNS", "RELEASED_INPUT", "deviations"]
+__all__ = ["COLUMNS", "RELEASED_INPUT", "deviations", "printed_model_comparison"]
 
 COLUMNS = ["what the released code does", "what we run", "why / what it changes"]
 
@@ -233,3 +233,50 @@ def deviations(corpus: str, params: Mapping[str, Any] | None = None, *,
 
     df = pd.DataFrame(rows, columns=["aspect", *COLUMNS]).set_index("aspect")
     return df
+
+
+def printed_model_comparison(full: list[Mapping[str, Any]], printed: list[Mapping[str, Any]]) -> pd.DataFrame:
+    """The model the code describes next to the model the released notebook printed, per corpus.
+
+    Parameters
+    ----------
+    full : results records (``results/reproduce/*.json``) of the full model (``drop_attention`` None)
+    printed : results records (``results/reproduce-printed/*.json``) of the printed models
+
+    Returns
+    -------
+    pandas.DataFrame, one row per corpus of :data:`ser_lib.paper.PRINTED_WITHOUT` (paper order), columns
+    ``corpus``, ``left out``, ``released notebook (%)``, ``full: accuracy / UAR (%)``, ``full: epochs``,
+    ``printed: accuracy / UAR (%)``, ``printed: epochs``. A model without a record reads "not run";
+    records of other initialisations, variants or seeds than the full model's are not paired.
+    """
+    def by_corpus(records, drop_of):
+        out = {}
+        for rec in records:
+            p = rec["params"]
+            if p.get("drop_attention") == drop_of(p["corpus"]):
+                out[p["corpus"]] = rec
+        return out
+
+    f = by_corpus(full, lambda c: None)
+    pr = by_corpus(printed, lambda c: paper.PRINTED_WITHOUT.get(c, "-"))
+
+    def same_recipe(a, b):
+        keys = ("init", "variant", "seed", "lr", "batch_size")
+        return all(a["params"].get(k) == b["params"].get(k) for k in keys)
+
+    def cells(rec):
+        if rec is None:
+            return "not run", "–"
+        m = rec["metrics"]
+        return f"{100 * m['accuracy']:.1f} / {100 * m['uar']:.1f}", f"{int(rec['epochs_run'])} of {paper.EPOCHS}"
+
+    rows = []
+    for corpus in [c for c in paper.FIGURES if c in paper.PRINTED_WITHOUT]:
+        a, b = f.get(corpus), pr.get(corpus)
+        if a is not None and b is not None and not same_recipe(a, b):
+            b = None
+        rows.append([corpus, f"{paper.PRINTED_WITHOUT[corpus]} attention",
+                     f"{paper.FIGURES[corpus]['released_notebook']:.2f}", *cells(a), *cells(b)])
+    return pd.DataFrame(rows, columns=["corpus", "left out", "released notebook (%)", "full: accuracy / UAR (%)",
+                                       "full: epochs", "printed: accuracy / UAR (%)", "printed: epochs"])

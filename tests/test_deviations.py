@@ -56,3 +56,23 @@ def test_run_specific_rows():
     assert "1440 files" in df.loc["data"].iloc[0]
     complete = deviations("ravdess", FULL, data={"n_files": 1440, "n_files_in_corpus": 1440})
     assert "data" not in complete.index
+
+
+def test_printed_model_comparison_pairs_runs_of_one_recipe():
+    from ser_lib.deviations import printed_model_comparison
+
+    def rec(corpus, drop, acc, epochs, init="keras"):
+        return {"params": {"corpus": corpus, "drop_attention": drop, "init": init, "variant": "code", "seed": 0,
+                           "lr": 1e-5, "batch_size": 16}, "metrics": {"accuracy": acc, "uar": acc - 0.01},
+                "epochs_run": epochs}
+
+    full = [rec("savee", None, 0.917, 100), rec("ravdess", None, 0.944, 100), rec("emodb", None, 0.979, 100)]
+    printed = [rec("savee", "channel", 0.9, 40), rec("ravdess", "spatial", 0.5, 3, init="torch"),
+               rec("tess", None, 0.99, 100)]  # a full-model record in the wrong folder is not a printed run
+    df = printed_model_comparison(full, printed).set_index("corpus")
+    assert list(df.index) == ["savee", "ravdess", "tess"]  # the paper's order; EMO-DB's printout is the full model
+    assert df.loc["savee", "printed: accuracy / UAR (%)"] == "90.0 / 89.0"
+    assert df.loc["savee", "printed: epochs"] == "40 of 100"
+    assert df.loc["savee", "left out"] == "channel attention" and df.loc["ravdess", "left out"] == "spatial attention"
+    assert df.loc["ravdess", "printed: accuracy / UAR (%)"] == "not run"  # another initialisation: not paired
+    assert df.loc["tess", "printed: accuracy / UAR (%)"] == "not run" and df.loc["tess", "full: epochs"] == "–"

@@ -115,3 +115,8 @@ def test_the_reproduction_pages_are_listed_in_the_papers_order():
     pages = {p.stem for p in (REPO / "book" / "reproductions").iterdir() if p.suffix in (".ipynb", ".md")}
     assert set(listed) == pages
     assert listed == [c for c in paper.FIGURES if c in pages]
+    # a page of the model a released notebook printed (reproduce_all.py --printed-model) is a section of its corpus's
+    printed = {p.stem for p in (REPO / "book" / "reproductions" / "printed").glob("*.ipynb")}
+    nested = {e["file"].rsplit("/", 1)[1]: [s["file"] for s in e.get("sections", [])]
+              for e in part["chapters"][0]["sections"]}
+    assert {c: files for c, files in nested.items() if files} == {c: [f"book/reproductions/printed/{c}"] for c in printed}
