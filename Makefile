@@ -9,7 +9,7 @@ SER_DATA_ROOT ?= $(if $(wildcard ../shared/datasets/README.md),$(abspath ../shar
 export SER_DATA_ROOT
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: book test install notebooks-ci browser-test reproduce queue audit pretrained cross-corpus clean
+.PHONY: book test install notebooks-ci browser-test reproduce queue queue-printed audit pretrained cross-corpus clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ reproduce: $(VENV)/.installed
 # The long-run queue: resumable, one chunk at a time (interrupt and re-run at will)
 queue: $(VENV)/.installed
 	$(PY) scripts/reproduce_all.py --queue --chunk-minutes 30 --threads $${THREADS:-2} --compile --faithful-last
+
+# The same queue for the models the released SAVEE, RAVDESS and TESS notebooks printed (one attention block short)
+queue-printed: $(VENV)/.installed
+	$(PY) scripts/reproduce_all.py --queue --printed-model --chunk-minutes 30 --threads $${THREADS:-2} --compile
 
 # Finished jobs are skipped; AUDIT_ARGS="--jobs 2" or "--scheduler tcp://host:8786" fans the grid out
 audit: $(VENV)/.installed

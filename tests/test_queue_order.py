@@ -93,7 +93,7 @@ def test_the_readme_names_every_corpus_whose_folds_the_queue_runs(queue):
     from ser_lib.corpora import short_name
 
     mod, _ = queue
-    row = next(line for line in (REPO / "README.md").read_text().splitlines() if line.startswith("| `make queue`"))
+    row = next(line for line in (REPO / "README.md").read_text().splitlines() if line.startswith("| `make queue` |"))
     listed = row.split("faithful-audit folds")[1]
     named = {c for c in ("emodb", "savee", "emovo", "ravdess", "tess", "cremad") if short_name(c) in listed}
     assert named == set(mod.FAITHFUL_CORPORA)
