@@ -84,6 +84,10 @@ def _main_figures():
         "reproduction: training curves": (lambda: vm.training_curves(
             [{"epoch": e, "loss": 1 / e, "val_loss": 1.2 / e, "acc": 1 - 1 / (e + 1), "val_acc": 0.8,
               "val_uar": 0.78} for e in range(1, 40)], title="EMO-DB: 39 of 100 epochs"), True),
+        "results: full and printed model": (lambda: vm.curves_side_by_side(
+            {c: {"the code's model": [{"epoch": e, "val_uar": 1 - 1 / (e + 1)} for e in range(1, 101)],
+                 "the printed model": [{"epoch": e, "val_uar": 1 - 1.5 / (e + 2)} for e in range(1, 40)]}
+             for c in ("SAVEE", "RAVDESS", "TESS")}), True),
         "reproduction: confusion matrix": (lambda: vm.confusion_heatmap(np.eye(7) * 20 + 1, emotions), False),
         "results: where a training step goes": (lambda: vm.step_breakdown(
             json.loads((REPO / "results" / "bench_training.json").read_text())["metrics"], target=1.3), True),

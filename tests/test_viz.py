@@ -107,3 +107,20 @@ def test_step_breakdown_draws_one_bar_pair_per_mode_and_the_target():
     plt.close(fig)
     with pytest.raises(ValueError, match="bench_training"):
         vm.step_breakdown({})
+
+
+def test_curves_side_by_side_draws_one_panel_per_corpus_and_one_line_per_model():
+    import matplotlib.pyplot as plt
+
+    from ser_lib.viz import model as vm
+
+    ep = [{"epoch": e, "val_uar": e / 10} for e in range(1, 6)]
+    fig = vm.curves_side_by_side({"SAVEE": {"full": ep, "printed": ep[:3]}, "TESS": {"full": ep}})
+    axes = fig.axes
+    assert [a.get_title(loc="left") or a.get_title() for a in axes] == ["SAVEE", "TESS"]
+    assert [len(a.lines) for a in axes] == [2, 1]
+    assert list(axes[0].lines[1].get_ydata()) == pytest.approx([10, 20, 30])  # fractions drawn in %
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["full", "printed"]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="no runs"):
+        vm.curves_side_by_side({})

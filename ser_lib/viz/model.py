@@ -12,7 +12,7 @@ from . import style
 
 __all__ = ["training_curves", "confusion_heatmap", "paper_comparison", "architecture_diagram",
            "channel_attention_heatmap", "spatial_on_input", "param_share_bar", "shortfall_banner",
-           "spatial_block_bars", "spatial_range_text", "step_breakdown"]
+           "spatial_block_bars", "spatial_range_text", "step_breakdown", "curves_side_by_side"]
 
 
 def _plt():
@@ -50,6 +50,31 @@ def training_curves(history, *, title: str = "", val_label: str = "test (used as
         fig.suptitle(title, x=0.01, ha="left")
     fig.tight_layout(rect=(0, 0.16, 1, 1))
     fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=2, frameon=False)
+    return fig
+
+
+def curves_side_by_side(runs: dict, *, metric: str = "val_uar", ylabel: str = "test UAR (%)"):
+    """One panel per corpus, one line per model: ``metric`` per epoch (in %).
+
+    ``runs``: ``{panel title: {line label: list of per-epoch dicts (History.epochs)}}``, e.g. the full and the
+    printed model of each corpus. Returns the figure (panels share the y axis, 0-100 %).
+    """
+    plt = _plt()
+    if not runs:
+        raise ValueError("no runs to plot")
+    fig, axes = plt.subplots(1, len(runs), figsize=(style.FULL_WIDTH, 3.2), sharey=True, squeeze=False)
+    for ax, (title, lines) in zip(axes[0], runs.items()):
+        for (label, epochs), color in zip(lines.items(), style.PALETTE):
+            ax.plot([e["epoch"] for e in epochs], [100 * e[metric] for e in epochs], label=label, color=color)
+        ax.set(title=title, xlabel="epoch", ylim=(0, 100))
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel(ylabel)
+    handles = {}
+    for ax in axes[0]:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(lab, h)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=max(1, len(handles)), frameon=False)
     return fig
 
 
