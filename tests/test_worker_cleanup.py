@@ -64,8 +64,11 @@ def test_workers_do_not_outlive_their_parent(tmp_path, sig):
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONPATH=str(Path(__file__).parents[1]))
+    # a shell's background job (e.g. `pytest ... &`, nohup) starts with SIGINT ignored, which the child would
+    # inherit and then never see Ctrl-C: give it the default disposition, as an interactive parent would
     proc = subprocess.Popen([sys.executable, str(script), str(tmp_path)], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True, env=env)
+                            stderr=subprocess.DEVNULL, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     workers: list[int] = []
     try:
         assert proc.stdout.readline().strip() == "START"
