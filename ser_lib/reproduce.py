@@ -67,9 +67,11 @@ def default_checkpoint_dir(corpus: str, variant: str, init: str, drop_attention:
 
 
 def shortfall_text(epochs_run: int, epochs_paper: int = paper.EPOCHS, *, stopped_for_time: bool = False,
-                   max_minutes: float | None = None, resumable: bool = True) -> str | None:
+                   max_minutes: float | None = None, resumable: bool = True,
+                   queue: str | None = "make queue") -> str | None:
     """The banner text for a run shorter than the paper's, or None. ``resumable=False``: the run kept
-    no checkpoint (e.g. one call on a lent GPU machine), so it cannot be continued."""
+    no checkpoint (e.g. one call on a lent GPU machine), so it cannot be continued. ``queue``: the command
+    that resumes it (``make queue-printed`` for a printed model; None: no queue runs it)."""
     if epochs_run >= epochs_paper:
         return None
     if stopped_for_time and not resumable:
@@ -79,7 +81,7 @@ def shortfall_text(epochs_run: int, epochs_paper: int = paper.EPOCHS, *, stopped
     elif stopped_for_time:
         budget = f" of {max_minutes:g} minutes" if max_minutes else ""
         why = (f"training stopped at its time budget{budget}; it resumes from its last epoch checkpoint when run "
-               "again, as the long-run queue `make queue` does")
+               "again" + (f", as the long-run queue `{queue}` does" if queue else " with the same parameters"))
     else:
         why = "the run was configured with fewer epochs"
     return (f"This is NOT the paper's setting: {epochs_run} of {epochs_paper} epochs were run ({why}). "
@@ -354,7 +356,9 @@ def train_evaluate(prep: Prepared, *, variant: str = "code", drop_attention: str
     if dev.type == "cuda":
         params["float32_on_gpu"] = "exact float32 (TF32 off), as on the CPU (ser_lib.speed.exact_float32)"
     short = shortfall_text(hist.epochs_run, paper.EPOCHS, stopped_for_time=hist.stopped_for_time,
-                           max_minutes=max_minutes, resumable=checkpoint_dir is not None)
+                           max_minutes=max_minutes, resumable=checkpoint_dir is not None,
+                           queue="make queue" if drop_attention is None else
+                           "make queue-printed" if drop_attention == paper.PRINTED_WITHOUT.get(corpus) else None)
     # wall time of this call plus the training time of epochs run by earlier (interrupted) calls
     earlier = float(sum(e["seconds"] for e in hist.epochs[:hist.resumed_from]))
     wall = time.perf_counter() - t_start + earlier

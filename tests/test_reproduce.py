@@ -23,6 +23,9 @@ def test_subsample_spreads_emotions_without_speakers():
 def test_shortfall_text():
     assert reproduce.shortfall_text(100) is None
     assert "3 of 100 epochs" in reproduce.shortfall_text(3)
+    assert "`make queue` does" in reproduce.shortfall_text(3, stopped_for_time=True)
+    assert "`make queue-printed`" in reproduce.shortfall_text(3, stopped_for_time=True, queue="make queue-printed")
+    assert "with the same parameters" in reproduce.shortfall_text(3, stopped_for_time=True, queue=None)
 
 
 def test_run_end_to_end_on_synthetic(synthetic_root, tmp_path, monkeypatch):
