@@ -120,3 +120,18 @@ def test_the_reproduction_pages_are_listed_in_the_papers_order():
     nested = {e["file"].rsplit("/", 1)[1]: [s["file"] for s in e.get("sections", [])]
               for e in part["chapters"][0]["sections"]}
     assert {c: files for c, files in nested.items() if files} == {c: [f"book/reproductions/printed/{c}"] for c in printed}
+
+
+def test_published_records_are_never_executed_by_the_book_build():
+    """Every page under book/reproductions/ and book/audit/ (records of hours of training) matches one of
+    _config.yml's execution exclude patterns, matched as myst-nb matches them (PurePosixPath.match on the
+    notebook's path): a page that did not would be re-run, training included, by every book build."""
+    from pathlib import PurePosixPath
+
+    cfg = yaml.safe_load((REPO / "_config.yml").read_text())
+    patterns = cfg["execute"]["exclude_patterns"]
+    records = [p for d in ("reproductions", "audit") for p in (REPO / "book" / d).rglob("*.ipynb")]
+    assert any("printed" in p.parts for p in records) or not (REPO / "book" / "reproductions" / "printed").exists()
+    executed = [p.relative_to(REPO).as_posix() for p in records
+                if not any(PurePosixPath(p.as_posix()).match(pat) for pat in patterns)]
+    assert not executed, f"published records the book build would execute (add a pattern to _config.yml): {executed}"
