@@ -10,6 +10,8 @@ and evaluates. This script runs them on two machines:
     python scripts/reproduce_elsewhere.py run bundle/tess.npz --device cuda --results out/tess.json
     # here again: copy out/tess.json to results/reproduce/tess.json and render the page from it
     python scripts/reproduce_all.py --corpora tess --from-results
+    # the model the released notebook printed (one attention block short): --drop-attention printed there,
+    # the results file to results/reproduce-printed/tess.json, and --printed-model --from-results here
 
 The results file holds the test rows' predictions, so the page is rendered from it without the trained
 weights (a checkpoint of the replica with its Adam moments is about 450 MB). The file records both
@@ -44,7 +46,15 @@ def run(a) -> int:
     prep = reproduce.load_prepared(a.bundle)
     print(f"{prep.corpus}: {prep.X.shape} rows loaded in {time.perf_counter() - t0:.1f} s", flush=True)
     ckpt = None if a.checkpoint_dir.lower() == "none" else a.checkpoint_dir
-    r = reproduce.train_evaluate(prep, variant=a.variant, init=a.init, epochs=a.epochs, seed=a.seed,
+    drop = None if a.drop_attention == "none" else a.drop_attention
+    if drop == "printed":
+        from ser_lib.paper import PRINTED_WITHOUT
+
+        if prep.corpus not in PRINTED_WITHOUT:
+            raise SystemExit(f"--drop-attention printed: the released {prep.corpus} notebook printed the full model "
+                             f"(printouts short of a block: {sorted(PRINTED_WITHOUT)})")
+        drop = PRINTED_WITHOUT[prep.corpus]
+    r = reproduce.train_evaluate(prep, variant=a.variant, drop_attention=drop, init=a.init, epochs=a.epochs, seed=a.seed,
                                  max_minutes=a.max_minutes, device=a.device, torch_threads=a.threads,
                                  checkpoint_dir=ckpt, results_path=a.results, progress=not a.quiet, t_start=t0)
     prov = r.record.get("provenance") or {}
@@ -77,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--max-minutes", type=float, default=None, help="training budget of this call")
     r.add_argument("--variant", default="code", choices=["code", "text"])
     r.add_argument("--init", default="keras", choices=["keras", "torch"])
+    r.add_argument("--drop-attention", default="none", choices=["none", "channel", "spatial", "printed"],
+                   help="leave out an attention block; printed: the one the corpus's released printout lacks")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--threads", type=int, default=None)
     r.add_argument("--checkpoint-dir", default="none",

@@ -132,9 +132,14 @@ def test_script_packs_and_runs_without_the_audio_libraries(synthetic_root, tmp_p
              "sys.argv = sys.argv[1:]\nrunpy.run_path(sys.argv[0], run_name='__main__')\n")
     subprocess.run([sys.executable, "-c", block, str(REPO / "scripts" / "reproduce_elsewhere.py"), "run",
                     str(bundle), "--epochs", "1", "--threads", "1", "--device", "cpu", "--quiet",
-                    "--results", str(out)], check=True, env=env, cwd=tmp_path)
+                    "--drop-attention", "channel", "--results", str(out)], check=True, env=env, cwd=tmp_path)
     rec = json.loads(out.read_text())
     assert rec["epochs_run"] == 1 and rec["params"]["checkpoint_dir"] is None and rec["predictions"]["y_pred"]
+    assert rec["params"]["drop_attention"] == "channel"
+    bad = subprocess.run([sys.executable, str(REPO / "scripts" / "reproduce_elsewhere.py"), "run", str(bundle),
+                          "--epochs", "1", "--drop-attention", "printed", "--results", str(out)],
+                         env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert bad.returncode != 0 and "printed the full model" in bad.stderr  # synthetic has no printout
 
 
 def test_a_faithful_fold_finished_with_other_threads_is_not_run_again(tmp_path):
