@@ -74,7 +74,8 @@ def curves_side_by_side(runs: dict, *, metric: str = "val_uar", ylabel: str = "t
         for h, lab in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(lab, h)
     fig.tight_layout(rect=(0, 0.12, 1, 1))
-    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=max(1, len(handles)), frameon=False)
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=min(2, max(1, len(handles))),
+               frameon=False)
     return fig
 
 
