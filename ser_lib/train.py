@@ -82,7 +82,8 @@ class History:
 
     ``epochs``: list of dicts with ``epoch`` (1-based), ``loss``, ``acc``, ``val_loss``,
     ``val_acc``, ``val_uar`` (None without validation data), ``seconds``, ``samples_per_s``,
-    ``compiled`` (whether the training steps ran through ``torch.compile``).
+    ``compiled`` (whether the training steps ran through ``torch.compile``); ``resumed: True`` on
+    the first epoch a call trained after resuming from a checkpoint (the learning curves mark it).
     ``stopped_early``: patience ran out. ``stopped_for_time``: ``max_minutes`` would have been
     exceeded by the next epoch. ``best_epoch``: 1-based epoch whose weights the model holds at the
     end (the last one for ``select='last'``). ``epochs_planned``: the ``epochs`` argument.
@@ -412,6 +413,8 @@ def fit(model: nn.Module, X_train, y_train, X_val=None, y_val=None, *, epochs: i
             rec: dict[str, Any] = {"epoch": ep + 1, "loss": run_loss / run_n, "acc": run_correct / run_n,
                                    "val_loss": None, "val_acc": None, "val_uar": None, "compiled": compiled,
                                    "torch_threads": torch.get_num_threads()}
+            if ep == start_epoch and hist.resumed_from:
+                rec["resumed"] = True  # the first epoch of a process that resumed from the checkpoint
             if has_val:
                 vl, va, vu, _ = _evaluate(model, Xv, yv, dev, eval_batch_size, weight_l2 if use_l2 else 0.0)
                 rec.update(val_loss=vl, val_acc=va, val_uar=vu)

@@ -162,3 +162,25 @@ def test_model_plots_smoke():
     with pytest.raises(ValueError):
         vizm.confusion_heatmap([[1, 2]], ["a", "b"])
     plt.close("all")
+
+
+def test_training_curves_mark_resumed_epochs():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ser_lib.viz import model as vizm
+
+    hist = [{"epoch": e, "loss": 1 / e, "acc": 0.5, "val_loss": 1.0, "val_acc": 0.4, "val_uar": 0.4,
+             **({"resumed": True} if e in (4, 7) else {})} for e in range(1, 10)]
+
+    def resume_lines(fig):
+        return sorted({ln.get_xdata()[0] for a in fig.axes for ln in a.get_lines() if ln.get_linestyle() == ":"})
+
+    fig = vizm.training_curves(hist)
+    assert resume_lines(fig) == [3.5, 6.5]
+    assert "resumed from a checkpoint" in [t.get_text() for t in fig.legends[0].get_texts()]
+    plain = vizm.training_curves([{k: v for k, v in e.items() if k != "resumed"} for e in hist])
+    assert resume_lines(plain) == []
+    plt.close("all")

@@ -76,6 +76,9 @@ def test_resume_equals_uninterrupted(tmp_path):
     m3 = _small(seed=99)  # different initial weights: the checkpoint must overwrite them
     h2 = fit(m3, X, y, Xv, yv, epochs=4, checkpoint_dir=tmp_path, **kw)
     assert h2.resumed_from == 2 and h2.epochs_run == 4
+    # the first epoch trained after the resume is marked (the learning curves draw it), no other
+    assert [bool(e.get("resumed")) for e in h2.epochs] == [False, False, True, False]
+    assert not any(e.get("resumed") for e in h1.epochs)
     for (k, a), (_, b) in zip(m1.state_dict().items(), m3.state_dict().items()):
         assert torch.equal(a, b), k
     assert [e["loss"] for e in h1.epochs] == [e["loss"] for e in h2.epochs]

@@ -20,7 +20,11 @@ def _plt():
 
 
 def training_curves(history, *, title: str = "", val_label: str = "test (used as validation data)"):
-    """Loss and accuracy per epoch. ``history``: :class:`ser_lib.train.History` or list of dicts."""
+    """Loss and accuracy per epoch. ``history``: :class:`ser_lib.train.History` or list of dicts.
+
+    Epochs marked ``resumed`` (the first epoch a new process trained from a checkpoint) get a dotted
+    grey line just before them, so a jump in the curves can be checked against the resume points.
+    """
     plt = _plt()
     epochs = history.epochs if hasattr(history, "epochs") else list(history)
     if not epochs:
@@ -38,8 +42,12 @@ def training_curves(history, *, title: str = "", val_label: str = "test (used as
         axes[1].plot(ep, [100 * e["val_uar"] for e in epochs], marker=marker, ls="--",
                      label=f"{val_label}: UAR")
     axes[1].set(xlabel="epoch", ylabel="%", title="accuracy and UAR", ylim=(0, 100))
+    resumed = [e["epoch"] for e in epochs if e.get("resumed")]
     for a in axes:
         a.grid(alpha=0.3)
+        for i, r in enumerate(resumed):  # a new process went on from the checkpoint saved after epoch r-1
+            a.axvline(r - 0.5, color="0.6", lw=0.8, ls=":", zorder=0,
+                      label="resumed from a checkpoint" if i == 0 else None)
         if len(ep) < 15:
             a.set_xticks(ep)
     handles = {}
