@@ -153,7 +153,7 @@ def run_one(corpus: str, minutes: float | None, args) -> dict:
     from ser_lib.publish import path_replacements, publish_page
 
     publish_page(tmp, pages / f"{corpus}.ipynb",
-                 path_replacements([REPO, pages.resolve().parent.parent], data_root(args.data_root), cache_root()))
+                 path_replacements([REPO, target_repo(args)], data_root(args.data_root), cache_root()))
     placeholder = pages / f"{corpus}.md"  # e.g. the CREMA-D page written while its data was missing
     if placeholder.exists():
         placeholder.unlink()
@@ -251,7 +251,7 @@ def render_same_network(args) -> None:
         print(f"!!! same_network page FAILED: {type(exc).__name__}: {str(exc)[-800:]}", flush=True)
         return
     publish_page(tmp, pages / "same_network.ipynb",
-                 path_replacements([REPO, pages.resolve().parent.parent], data_root(args.data_root), cache_root()))
+                 path_replacements([REPO, target_repo(args)], data_root(args.data_root), cache_root()))
     print(f"=== same_network page -> {pages / 'same_network.ipynb'}", flush=True)
     render_audit_chapter(args)
     refresh_readme(args)

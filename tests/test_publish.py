@@ -101,3 +101,36 @@ def test_publish_page_records_the_page_not_the_scratch_file(tmp_path):
     out = nbformat.read(dest, as_version=4)
     assert out.metadata["papermill"]["output_path"] == "book/reproductions/emodb.ipynb"
     assert "start_time" not in out.metadata["papermill"] and str(repo) not in dest.read_text()
+
+
+def test_committed_pages_name_no_machine_path():
+    """Executed pages are read on GitHub and in JupyterLab as well as in the built book (which drops the
+    injected-parameters cell): no cell source, text output or metadata of a committed notebook names an
+    absolute path of the machine that ran it. Image data is skipped (base64 is not text)."""
+    import json
+    import re
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    machine = re.compile(r"(?<![\w.~$])/(home|work|tmp|root|Users|mnt|private)/")
+    found = []
+
+    def walk(obj, where):
+        if isinstance(obj, str):
+            m = machine.search(obj)
+            if m:
+                found.append(f"{where}: ...{obj[max(0, m.start() - 30):m.end() + 40]}...")
+        elif isinstance(obj, dict):
+            for k, v in obj.items():
+                if not k.startswith("image/"):
+                    walk(v, f"{where}.{k}")
+        elif isinstance(obj, list):
+            for v in obj:
+                walk(v, where)
+
+    pages = sorted(p for d in ("book", "notebooks") for p in (repo / d).rglob("*.ipynb")
+                   if ".ipynb_checkpoints" not in p.parts and "_build" not in p.parts)
+    assert len(pages) > 15
+    for p in pages:
+        walk(json.loads(p.read_text()), p.relative_to(repo).as_posix())
+    assert not found, found[:5]

@@ -141,3 +141,36 @@ def test_printed_model_runs_keep_their_own_results_pages_and_epochs(tmp_path):
     (out / "savee.json").write_text(json.dumps(rec))
     assert mod.epochs_done("savee", printed) == 40
     assert mod.epochs_done("savee", full) == 0  # and the full model's queue does not read it
+
+
+def test_a_printed_page_rendered_into_another_checkout_names_no_machine_path(tmp_path, monkeypatch):
+    """The queue runs from a second worktree and writes the printed model's page into
+    ``<checkout>/book/reproductions/printed/``: the paths of that checkout in the executed notebook (its
+    parameters name the results file) become repository-relative on the page."""
+    import nbformat
+    import papermill
+
+    spec = importlib.util.spec_from_file_location("reproduce_all_render", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    other = tmp_path / "main"
+    (other / "book" / "reproductions").mkdir(parents=True)
+
+    def fake_execute(inp, out, parameters, **kw):  # what papermill leaves: the injected cell and its metadata
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_markdown_cell("# Reproduction\ntext"),
+                    nbformat.v4.new_code_cell("# Parameters\n" + "\n".join(f"{k} = {v!r}" for k, v in parameters.items()),
+                                              metadata={"tags": ["injected-parameters"]})]
+        nb.metadata["papermill"] = {"parameters": parameters, "input_path": inp, "output_path": out}
+        nbformat.write(nb, out)
+
+    monkeypatch.setattr(papermill, "execute_notebook", fake_execute)
+    args = argparse.Namespace(pages_dir=str(other / "book" / "reproductions"), printed_model=True,
+                              results_dir=str(other / "results" / "reproduce"), variant="code", init="keras",
+                              epochs=100, seed=0, device="cpu", threads=2, n_jobs=1, data_root=None, max_files=None,
+                              from_results=False)
+    assert mod.run_one("savee", 1.0, args)["ok"]
+    page = (other / "book" / "reproductions" / "printed" / "savee.ipynb").read_text()
+    assert str(tmp_path) not in page
+    assert "results_path = 'results/reproduce-printed/savee.json'" in page
+    assert "# Reproduction: SAVEE, the printed model (without channel attention)" in page
