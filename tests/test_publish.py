@@ -35,22 +35,10 @@ def test_committed_results_name_no_machine_path():
 
     repo = Path(__file__).resolve().parent.parent
     absolute = re.compile(r"^(/|[A-Za-z]:[\\/])")
-    found = []
-
-    def walk(obj, where):
-        if isinstance(obj, str) and absolute.match(obj):
-            found.append(f"{where}: {obj}")
-        elif isinstance(obj, dict):
-            for k, v in obj.items():
-                walk(v, f"{where}.{k}")
-        elif isinstance(obj, list):
-            for v in obj:
-                walk(v, where)
-
     files = sorted((repo / "results").rglob("*.json"))
     assert len(files) > 100
-    for f in files:
-        walk(json.loads(f.read_text()), f.relative_to(repo).as_posix())
+    found = [f"{where}: {s}" for f in files
+             for where, s in _strings(json.loads(f.read_text()), f.relative_to(repo).as_posix()) if absolute.match(s)]
     assert not found, found[:5]
 
 
@@ -113,24 +101,24 @@ def test_committed_pages_name_no_machine_path():
 
     repo = Path(__file__).resolve().parent.parent
     machine = re.compile(r"(?<![\w.~$])/(home|work|tmp|root|Users|mnt|private)/")
-    found = []
-
-    def walk(obj, where):
-        if isinstance(obj, str):
-            m = machine.search(obj)
-            if m:
-                found.append(f"{where}: ...{obj[max(0, m.start() - 30):m.end() + 40]}...")
-        elif isinstance(obj, dict):
-            for k, v in obj.items():
-                if not k.startswith("image/"):
-                    walk(v, f"{where}.{k}")
-        elif isinstance(obj, list):
-            for v in obj:
-                walk(v, where)
-
     pages = sorted(p for d in ("book", "notebooks") for p in (repo / d).rglob("*.ipynb")
                    if ".ipynb_checkpoints" not in p.parts and "_build" not in p.parts)
     assert len(pages) > 15
-    for p in pages:
-        walk(json.loads(p.read_text()), p.relative_to(repo).as_posix())
+    found = [f"{where}: ...{s[max(0, m.start() - 30):m.end() + 40]}..." for p in pages
+             for where, s in _strings(json.loads(p.read_text()), p.relative_to(repo).as_posix(), skip="image/")
+             if (m := machine.search(s))]
     assert not found, found[:5]
+
+
+def _strings(obj, where, skip=None):
+    """Every string in a JSON document, with where it is (``file.key.key``); keys starting with ``skip``
+    (e.g. ``image/``: base64 data) are not entered."""
+    if isinstance(obj, str):
+        yield where, obj
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            if skip is None or not k.startswith(skip):
+                yield from _strings(v, f"{where}.{k}", skip)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _strings(v, where, skip)
