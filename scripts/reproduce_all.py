@@ -27,6 +27,11 @@ EMO-DB, SAVEE and EMOVO the queue runs its faithful-audit jobs (the same network
 held out, ``scripts/faithful_audit.py``) and re-renders ``book/audit/same_network.ipynb``; ``--faithful-last``
 defers them until every corpus has its paper epochs, ``--no-faithful`` skips them.
 
+A checkpoint that is behind its published record (the cache was lost, e.g. on a new machine, so the run
+starts again from epoch 0) never overwrites the published page and results: the queue trains on in
+staging (``$SER_CACHE_DIR/reproduce-staging/``) and publishes the new run only once it has at least as
+many epochs as the record it replaces.
+
 ``--printed-model`` runs, for SAVEE, RAVDESS and TESS, the model as the released notebook printed it (its
 parameter count lacks one attention block, :data:`ser_lib.paper.PRINTED_WITHOUT`) instead of the model its
 code describes: results in ``results/reproduce-printed/``, pages in ``book/reproductions/printed/``, its own
@@ -118,20 +123,78 @@ def retitle(path: Path, corpus: str, drop: str | None = None) -> None:
     nbformat.write(nb, path)
 
 
-def run_one(corpus: str, minutes: float | None, args) -> dict:
+def staging_dir(args) -> Path:
+    """Where a run restarted behind its published record writes its results and page until it passes it:
+    ``$SER_CACHE_DIR/reproduce-staging/<results folder name>/`` (outside the work tree)."""
+    from ser_lib.config import cache_root
+
+    return cache_root() / "reproduce-staging" / results_dir(args).name
+
+
+def checkpoint_epochs(corpus: str, args) -> int | None:
+    """Finished epochs in the checkpoint that the published record of ``corpus`` names (``last.pt``, else
+    ``last.prev.pt``, the file training resumes from): 0 when neither exists (the cache is gone, e.g. a new
+    machine); None when there is nothing to compare (no record of this run, or none naming a checkpoint)."""
+    import torch
+
+    from ser_lib.config import cache_root
+
+    path = results_dir(args) / f"{corpus}.json"
+    if not epochs_done(corpus, args):
+        return None
+    ckdir = json.loads(path.read_text()).get("params", {}).get("checkpoint_dir")
+    if not ckdir:
+        return None
+    ckdir = Path(ckdir.replace("$SER_CACHE_DIR", str(cache_root())))
+    for name in ("last.pt", "last.prev.pt"):
+        try:
+            return int(torch.load(ckdir / name, map_location="cpu", weights_only=True, mmap=True)["epoch"])
+        except Exception:  # noqa: BLE001 - missing or unreadable: try the previous epoch's file
+            continue
+    return 0
+
+
+def behind(corpus: str, args) -> bool:
+    """Whether the checkpoint of ``corpus`` holds fewer epochs than its published record (see
+    :func:`checkpoint_epochs`): the run then goes on in :func:`staging_dir`."""
+    held = checkpoint_epochs(corpus, args)
+    return held is not None and held < epochs_done(corpus, args)
+
+
+def promote(corpus: str, args) -> bool:
+    """Publish the staged page and results of ``corpus`` once they hold at least as many epochs as the
+    published record; returns whether it did."""
+    stage = staging_dir(args)
+    staged, published = epochs_done(corpus, args, stage), epochs_done(corpus, args)
+    if staged < published or not (stage / f"{corpus}.ipynb").exists():
+        print(f"=== {corpus}: staged run at {staged} epochs, the published record keeps its {published}", flush=True)
+        return False
+    results_dir(args).mkdir(parents=True, exist_ok=True)
+    pages_dir(args).mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(stage / f"{corpus}.json", results_dir(args) / f"{corpus}.json")
+    shutil.copyfile(stage / f"{corpus}.ipynb", pages_dir(args) / f"{corpus}.ipynb")
+    print(f"=== {corpus}: staged run ({staged} epochs) published over the record of {published}", flush=True)
+    refresh_readme(args)
+    return True
+
+
+def run_one(corpus: str, minutes: float | None, args, staged: bool = False) -> dict:
+    """One papermill execution of the reproduction notebook for ``corpus`` (train up to ``minutes``, then
+    render); ``staged``: results and page go to :func:`staging_dir`, published by :func:`promote`."""
     import papermill as pm
 
     drop = drop_attention(corpus, args)
+    out_results = staging_dir(args) if staged else results_dir(args)
     params = {"corpus": corpus, "protocol": "paper", "variant": args.variant, "drop_attention": drop, "init": args.init,
               "epochs": args.epochs, "seed": args.seed, "max_minutes": minutes, "device": args.device,
               "torch_threads": args.threads, "n_jobs": args.n_jobs,
-              "results_path": str(results_dir(args) / f"{corpus}.json"), "checkpoint_dir": "auto",
+              "results_path": str(out_results / f"{corpus}.json"), "checkpoint_dir": "auto",
               "from_results": bool(getattr(args, "from_results", False)) or trained_elsewhere(corpus, args)}
     if args.data_root:
         params["data_root"] = args.data_root
     if args.max_files:
         params["max_files"] = args.max_files
-    pages = pages_dir(args)
+    pages = staging_dir(args) if staged else pages_dir(args)
     tmp = REPO / ".cache" / "reproduce-running" / f"{corpus}{'-printed' if drop else ''}.ipynb"
     tmp.parent.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
@@ -159,7 +222,10 @@ def run_one(corpus: str, minutes: float | None, args) -> dict:
         placeholder.unlink()
         print(f"=== {corpus}: removed the placeholder page {placeholder.name} (a run now exists)", flush=True)
     print(f"=== {corpus} done in {time.perf_counter() - t:.0f} s -> {pages / f'{corpus}.ipynb'}", flush=True)
-    refresh_readme(args)
+    if staged:
+        promote(corpus, args)
+    else:
+        refresh_readme(args)
     return {"corpus": corpus, "ok": True, "seconds": time.perf_counter() - t}
 
 
@@ -217,9 +283,10 @@ def trained_elsewhere(corpus: str, args) -> bool:
     return rec.get("params", {}).get("checkpoint_dir", "") is None and bool(rec.get("predictions"))
 
 
-def epochs_done(corpus: str, args) -> int:
-    """Epochs recorded in the corpus's results file (0 when there is none or it is another run's)."""
-    path = results_dir(args) / f"{corpus}.json"
+def epochs_done(corpus: str, args, folder: Path | None = None) -> int:
+    """Epochs recorded in the corpus's results file in ``folder`` (default :func:`results_dir`); 0 when
+    there is none or it is another run's."""
+    path = (results_dir(args) if folder is None else Path(folder)) / f"{corpus}.json"
     try:
         rec = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -295,15 +362,22 @@ def run_queue(todo: list[str], args) -> list[dict]:
                   flush=True)
             continue
         while epochs_done(corpus, args) < args.epochs and failures < 4:
-            before = epochs_done(corpus, args)
-            res = run_one(corpus, args.chunk_minutes, args)
+            staged = behind(corpus, args)
+            if staged:
+                print(f"=== queue: {corpus}: its checkpoint holds {checkpoint_epochs(corpus, args)} of the "
+                      f"{epochs_done(corpus, args)} published epochs (the cache was lost?): training on in staging "
+                      f"until the new run passes the record", flush=True)
+            folder = staging_dir(args) if staged else None
+            before = epochs_done(corpus, args, folder)
+            res = run_one(corpus, args.chunk_minutes, args, staged=staged)
             summary.append(res)
             if not res["ok"]:
                 failures += 1
                 time.sleep(60)  # e.g. a module being edited: try again, resuming from the checkpoint
-            elif epochs_done(corpus, args) <= before:
+            elif epochs_done(corpus, args, folder) <= before:
                 failures += 1  # no progress (should not happen: every chunk runs >= 1 epoch)
-            print(f"=== queue: {corpus} at {epochs_done(corpus, args)}/{args.epochs} epochs", flush=True)
+            print(f"=== queue: {corpus} at {epochs_done(corpus, args)}/{args.epochs} epochs"
+                  + (f" (staged run at {epochs_done(corpus, args, folder)})" if staged else ""), flush=True)
         if args.faithful and not args.faithful_last and corpus in FAITHFUL_CORPORA:
             summary.append(_faithful_step(corpus, args))
     if args.faithful and args.faithful_last:

@@ -18,7 +18,7 @@ def queue(monkeypatch):
     spec.loader.exec_module(mod)
     calls, done = [], {}
 
-    def run_one(corpus, minutes, args):
+    def run_one(corpus, minutes, args, staged=False):
         calls.append(("paper", corpus))
         done[corpus] = done.get(corpus, 0) + 50  # two chunks reach 100 epochs
         return {"corpus": corpus, "ok": True, "seconds": 0.0}
@@ -29,8 +29,9 @@ def queue(monkeypatch):
 
     monkeypatch.setattr(mod, "run_one", run_one)
     monkeypatch.setattr(mod, "run_faithful", run_faithful)
-    monkeypatch.setattr(mod, "epochs_done", lambda corpus, args: done.get(corpus, 0))
+    monkeypatch.setattr(mod, "epochs_done", lambda corpus, args, folder=None: done.get(corpus, 0))
     monkeypatch.setattr(mod, "trained_elsewhere", lambda corpus, args: corpus in getattr(args, "elsewhere", ()))
+    monkeypatch.setattr(mod, "behind", lambda corpus, args: False)
     return mod, calls
 
 
@@ -174,3 +175,57 @@ def test_a_printed_page_rendered_into_another_checkout_names_no_machine_path(tmp
     assert str(tmp_path) not in page
     assert "results_path = 'results/reproduce-printed/savee.json'" in page
     assert "# Reproduction: SAVEE, the printed model (without channel attention)" in page
+
+
+def test_a_run_whose_checkpoint_was_lost_trains_in_staging_and_never_overwrites_a_longer_record(tmp_path, monkeypatch):
+    """The cache is gone (a new machine): the checkpoint holds 0 of the 12 published epochs. The queue trains
+    from epoch 0 into staging; the published results and page stay as they are until the new run has at least
+    12 epochs, then the staged ones replace them and training goes on in place."""
+    import json
+
+    import torch
+
+    spec = importlib.util.spec_from_file_location("reproduce_all_staging", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SER_CACHE_DIR", str(cache))
+    monkeypatch.setattr(mod, "refresh_readme", lambda args=None: None)
+    args = _args(results_dir=str(tmp_path / "results" / "reproduce"), pages_dir=str(tmp_path / "book"),
+                 printed_model=True, init="keras", variant="code", seed=0, faithful=False, epochs=20)
+    ckdir = cache / "checkpoints" / "reproduce" / "tess-run"
+
+    def record(n):
+        return {"params": {"init": "keras", "variant": "code", "seed": 0, "drop_attention": "channel",
+                           "checkpoint_dir": "$SER_CACHE_DIR/checkpoints/reproduce/tess-run"}, "epochs_run": n}
+
+    published, page = mod.results_dir(args) / "tess.json", mod.pages_dir(args) / "tess.ipynb"
+    published.parent.mkdir(parents=True)
+    page.parent.mkdir(parents=True)
+    published.write_text(json.dumps(record(12)))
+    page.write_text("the 12-epoch page")
+    assert mod.checkpoint_epochs("tess", args) == 0 and mod.behind("tess", args)
+    seen = []
+
+    def run_one(corpus, minutes, args, staged=False):  # 5 epochs per chunk, like the trainer: checkpoint + record
+        held = mod.checkpoint_epochs(corpus, args) if not staged else (
+            torch.load(ckdir / "last.pt", weights_only=True)["epoch"] if (ckdir / "last.pt").exists() else 0)
+        n = min(held + 5, args.epochs)
+        ckdir.mkdir(parents=True, exist_ok=True)
+        torch.save({"epoch": n}, ckdir / "last.pt")
+        out = mod.staging_dir(args) if staged else mod.results_dir(args)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "tess.json").write_text(json.dumps(record(n)))
+        ((mod.staging_dir(args) if staged else mod.pages_dir(args)) / "tess.ipynb").write_text(f"page of {n}")
+        seen.append((staged, n, json.loads(published.read_text())["epochs_run"], page.read_text()))
+        if staged:
+            mod.promote(corpus, args)
+        return {"corpus": corpus, "ok": True, "seconds": 0.0}
+
+    monkeypatch.setattr(mod, "run_one", run_one)
+    mod.run_queue(["tess"], args)
+    # staged chunks at 5 and 10 leave the 12-epoch record alone; the one at 15 replaces it; then in place
+    assert seen == [(True, 5, 12, "the 12-epoch page"), (True, 10, 12, "the 12-epoch page"),
+                    (True, 15, 12, "the 12-epoch page"), (False, 20, 20, "page of 20")]
+    assert mod.staging_dir(args) == cache / "reproduce-staging" / "reproduce-printed"
+    assert json.loads(published.read_text())["epochs_run"] == 20 and not mod.behind("tess", args)
