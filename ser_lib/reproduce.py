@@ -80,8 +80,9 @@ def shortfall_text(epochs_run: int, epochs_paper: int = paper.EPOCHS, *, stopped
                "run cannot be continued")
     elif stopped_for_time:
         budget = f" of {max_minutes:g} minutes" if max_minutes else ""
-        why = (f"training stopped at its time budget{budget}; it resumes from its last epoch checkpoint when run "
-               "again" + (f", as the long-run queue `{queue}` does" if queue else " with the same parameters"))
+        why = (f"training stopped at its time budget{budget}; it resumes from its last epoch checkpoint (kept in "
+               "the cache folder, `SER_CACHE_DIR`, of the machine that trained it) when run again"
+               + (f", as the long-run queue `{queue}` does" if queue else " with the same parameters"))
     else:
         why = "the run was configured with fewer epochs"
     return (f"This is NOT the paper's setting: {epochs_run} of {epochs_paper} epochs were run ({why}). "
