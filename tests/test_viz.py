@@ -4,12 +4,15 @@ from __future__ import annotations
 import base64
 import io
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
 from ser_lib.viz import audio_player, encode_audio
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def _decode(html: str):
@@ -107,6 +110,27 @@ def test_step_breakdown_draws_one_bar_pair_per_mode_and_the_target():
     plt.close(fig)
     with pytest.raises(ValueError, match="bench_training"):
         vm.step_breakdown({})
+
+
+
+def test_step_ratios_by_machine_has_one_row_per_benchmark_record():
+    import json
+    import math
+
+    from ser_lib.viz import model as vm
+
+    recs = [json.loads(p.read_text()) for p in sorted((REPO / "results").glob("bench_training*.json"))]
+    assert len(recs) >= 2  # the machine the book was built on, and at least one other
+    table = vm.step_ratios_by_machine(recs)
+    assert len(table) == len(recs) and table["machine"].nunique() == len(recs)
+    for rec, (_, row) in zip(recs, table.iterrows()):
+        m = rec["metrics"]
+        assert row["compiled step / convolutions"] == pytest.approx(m["compiled_step_s"] / m["compiled_convs_s"])
+        assert row["lowest estimate"] >= row["lowest, free mask"] >= row["floor / convolutions"]
+    partial = vm.step_ratios_by_machine([{"metrics": {"compiled_step_over_convs": 1.5, "compiled_samples_per_s": 9.0}}])
+    assert math.isnan(partial.loc[0, "floor / convolutions"]) and partial.loc[0, "machine"] == "CPU"
+    with pytest.raises(ValueError, match="bench_training"):
+        vm.step_ratios_by_machine([{"metrics": {"fast_step_s": 1.0}}])
 
 
 def test_curves_side_by_side_draws_one_panel_per_corpus_and_one_line_per_model():

@@ -371,3 +371,32 @@ def step_breakdown(metrics: dict, *, target: float | None = None, ax=None):
     fig.tight_layout(rect=(0, 0.12, 1, 1))
     fig.legend(handles, labels, loc="lower center", ncol=2, frameon=False, fontsize=style.MIN_FONT_SIZE + 1)
     return fig
+
+
+def step_ratios_by_machine(records: list[dict]):
+    """One row per run of ``benchmarks/bench_training.py`` (its results records, e.g. ``results/bench_training*.json``):
+    the machine (:func:`ser_lib.results.hardware_summary`), the compiled step's samples/s and its step /
+    convolutions ratio, the floor's, and the lowest estimates (with and without the mask draw) where measured.
+
+    Returns a :class:`pandas.DataFrame` (ratios as floats; NaN where a record lacks a mode). Raises
+    ``ValueError`` for a record without the compiled mode (not a training-step benchmark).
+    """
+    import pandas as pd
+
+    from ..results import hardware_summary
+
+    rows = []
+    for rec in records:
+        m = rec.get("metrics") or {}
+        if "compiled_step_over_convs" not in m:
+            raise ValueError("a benchmark record without the compiled mode: run benchmarks/bench_training.py --out ...")
+        rows.append({"machine": hardware_summary(rec),
+                     "measured": str((rec.get("provenance") or {}).get("written_utc", ""))[:10],
+                     "compiled samples/s": m.get("compiled_samples_per_s"),
+                     "compiled step / convolutions": m.get("compiled_step_over_convs"),
+                     "floor / convolutions": m.get("floor_step_over_convs"),
+                     "lowest estimate": m.get("bound_lowest_step_over_convs"),
+                     "lowest, free mask": m.get("bound_lowest_without_mask_step_over_convs")})
+    return pd.DataFrame(rows).astype({c: float for c in ("compiled samples/s", "compiled step / convolutions",
+                                                          "floor / convolutions", "lowest estimate",
+                                                          "lowest, free mask")})
