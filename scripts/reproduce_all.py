@@ -349,6 +349,32 @@ def run_faithful(corpus: str, args) -> bool:
     return False
 
 
+#: A queue chunk is long enough for at least this many epochs (see :func:`chunk_minutes`).
+MIN_EPOCHS_PER_CHUNK = 3
+
+
+def chunk_minutes(corpus: str, args, folder: Path | None = None) -> float:
+    """Training minutes of the next chunk: ``--chunk-minutes``, or longer where the run's recent epochs
+    (median of the last three in the record in ``folder``) are so slow that fewer than
+    :data:`MIN_EPOCHS_PER_CHUNK` would fit: every chunk pays a start-up (features, compilation) and stops
+    before an epoch that would overrun, so on a slow machine a 30-minute chunk trains one epoch."""
+    import statistics
+
+    path = (results_dir(args) if folder is None else Path(folder)) / f"{corpus}.json"
+    try:
+        secs = [float(h["seconds"]) for h in json.loads(path.read_text()).get("history", [])[-3:]]
+    except (OSError, ValueError, KeyError, TypeError):
+        secs = []
+    if not secs or not epochs_done(corpus, args, folder):
+        return args.chunk_minutes
+    need = MIN_EPOCHS_PER_CHUNK * statistics.median(secs) / 60 + 5  # + start-up
+    if need <= args.chunk_minutes:
+        return args.chunk_minutes
+    print(f"=== queue: {corpus}: epochs take {statistics.median(secs):.0f} s here; chunks of {need:.0f} minutes "
+          f"(not {args.chunk_minutes:g}) to fit {MIN_EPOCHS_PER_CHUNK} epochs each", flush=True)
+    return round(need, 1)
+
+
 def run_queue(todo: list[str], args) -> list[dict]:
     """Train each corpus in chunks until it has ``args.epochs`` epochs; re-render after every chunk.
     With ``--faithful`` each corpus's faithful-audit jobs follow its paper run, or, with ``--faithful-last``,
@@ -369,7 +395,7 @@ def run_queue(todo: list[str], args) -> list[dict]:
                       f"until the new run passes the record", flush=True)
             folder = staging_dir(args) if staged else None
             before = epochs_done(corpus, args, folder)
-            res = run_one(corpus, args.chunk_minutes, args, staged=staged)
+            res = run_one(corpus, chunk_minutes(corpus, args, folder), args, staged=staged)
             summary.append(res)
             if not res["ok"]:
                 failures += 1

@@ -32,6 +32,7 @@ def queue(monkeypatch):
     monkeypatch.setattr(mod, "epochs_done", lambda corpus, args, folder=None: done.get(corpus, 0))
     monkeypatch.setattr(mod, "trained_elsewhere", lambda corpus, args: corpus in getattr(args, "elsewhere", ()))
     monkeypatch.setattr(mod, "behind", lambda corpus, args: False)
+    monkeypatch.setattr(mod, "chunk_minutes", lambda corpus, args, folder=None: args.chunk_minutes)
     return mod, calls
 
 
@@ -229,3 +230,26 @@ def test_a_run_whose_checkpoint_was_lost_trains_in_staging_and_never_overwrites_
                     (True, 15, 12, "the 12-epoch page"), (False, 20, 20, "page of 20")]
     assert mod.staging_dir(args) == cache / "reproduce-staging" / "reproduce-printed"
     assert json.loads(published.read_text())["epochs_run"] == 20 and not mod.behind("tess", args)
+
+
+def test_chunks_grow_to_fit_three_epochs_on_a_slow_machine(tmp_path):
+    """A chunk stops before an epoch that would overrun it: with 845-s epochs a 30-minute chunk trained one
+    epoch. Chunks grow to fit MIN_EPOCHS_PER_CHUNK recent epochs (+ start-up); fast runs keep --chunk-minutes."""
+    import json
+
+    spec = importlib.util.spec_from_file_location("reproduce_all_chunks", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    args = _args(results_dir=str(tmp_path), init="keras", variant="code", seed=0, chunk_minutes=30.0)
+    assert mod.chunk_minutes("tess", args) == 30.0  # no record yet
+
+    def write(seconds):
+        (tmp_path / "tess.json").write_text(json.dumps({
+            "params": {"init": "keras", "variant": "code", "seed": 0, "drop_attention": None},
+            "epochs_run": len(seconds), "history": [{"epoch": i + 1, "seconds": s} for i, s in enumerate(seconds)]}))
+
+    write([290.0, 300.0, 285.0])
+    assert mod.chunk_minutes("tess", args) == 30.0
+    write([5000.0, 845.0, 850.0, 840.0])  # the median of the last three epochs, not a slow first one
+    assert mod.chunk_minutes("tess", args) == pytest.approx(3 * 845 / 60 + 5, abs=0.1)
+    assert mod.chunk_minutes("tess", args, folder=tmp_path / "elsewhere") == 30.0
