@@ -45,7 +45,8 @@ from .corpora.registry import SHORT_NAMES
 from .protocols import leakage_share, paper_split, subsample
 
 __all__ = ["CORPUS_TITLES", "make_model", "batch_size_for", "default_checkpoint_dir", "run", "prepare", "train_evaluate",
-           "from_results", "Prepared", "Reproduction", "shortfall_text", "INIT_NOTE"]
+           "from_results", "from_results_note", "Prepared", "Reproduction", "queue_command",
+           "record_shortfall", "shortfall_text", "INIT_NOTE"]
 
 #: The initialisation of the reproduction and why (shown on every reproduction page).
 INIT_NOTE = ("The reproduction starts from the released Keras model's initialisation: glorot-uniform kernels "
@@ -80,13 +81,49 @@ def shortfall_text(epochs_run: int, epochs_paper: int = paper.EPOCHS, *, stopped
                "run cannot be continued")
     elif stopped_for_time:
         budget = f" of {max_minutes:g} minutes" if max_minutes else ""
-        why = (f"training stopped at its time budget{budget}; it resumes from its last epoch checkpoint (kept in "
-               "the cache folder, `SER_CACHE_DIR`, of the machine that trained it) when run again"
-               + (f", as the long-run queue `{queue}` does" if queue else " with the same parameters"))
+        why = (f"training stopped at its time budget{budget}; it resumes from its last epoch checkpoint, kept in "
+               "the cache folder (`SER_CACHE_DIR`) of the machine that trained it, when run again there"
+               + (f", as the long-run queue `{queue}` does. Where that checkpoint is gone, the queue trains the "
+                  "run again from epoch 0 beside this record, which it replaces only once the new run has "
+                  "trained as many epochs" if queue else " with the same parameters"))
     else:
         why = "the run was configured with fewer epochs"
     return (f"This is NOT the paper's setting: {epochs_run} of {epochs_paper} epochs were run ({why}). "
             f"The paper's figures come from {epochs_paper} epochs.")
+
+
+def queue_command(corpus: str, drop_attention: str | None) -> str | None:
+    """The long-run queue that trains this run on: ``make queue`` (the model the code describes),
+    ``make queue-printed`` (the model the released notebook printed), None (no queue runs it)."""
+    if drop_attention is None:
+        return "make queue"
+    return "make queue-printed" if drop_attention == paper.PRINTED_WITHOUT.get(corpus) else None
+
+
+def record_shortfall(rec: dict) -> str | None:
+    """:func:`shortfall_text` for a results record, in this version's words (the record's own
+    ``shortfall`` holds those of the version that wrote it): None at the paper's epochs."""
+    p = rec["params"]
+    return shortfall_text(int(rec["epochs_run"]), int(rec.get("epochs_paper") or paper.EPOCHS),
+                          stopped_for_time=bool(rec.get("stopped_for_time")), max_minutes=p.get("max_minutes"),
+                          resumable=p.get("checkpoint_dir") is not None,
+                          queue=queue_command(p["corpus"], p.get("drop_attention")))
+
+
+def from_results_note(rec: dict) -> str:
+    """Markdown saying where a page rendered from its results file (:func:`from_results`) was trained: one
+    call on another machine (``scripts/reproduce_elsewhere.py``, no checkpoint) or the long-run queue on a
+    machine whose cache holds its checkpoint."""
+    from .results import hardware_summary
+
+    where = hardware_summary(rec)
+    if rec["params"].get("checkpoint_dir") is None:
+        return (f"**Trained on another machine** ({where}) from the rows computed here "
+                "(`scripts/reproduce_elsewhere.py`); this page is rendered from that run's results file, "
+                "which holds the per-epoch history and every test row's prediction.")
+    return (f"**Rendered from the results file.** This run trained in the long-run queue ({where}); its "
+            "checkpoint stays in the cache of that machine, so this page is rendered from the results file, "
+            "which holds the per-epoch history and every test row's prediction.")
 
 
 @dataclass
@@ -358,8 +395,7 @@ def train_evaluate(prep: Prepared, *, variant: str = "code", drop_attention: str
         params["float32_on_gpu"] = "exact float32 (TF32 off), as on the CPU (ser_lib.speed.exact_float32)"
     short = shortfall_text(hist.epochs_run, paper.EPOCHS, stopped_for_time=hist.stopped_for_time,
                            max_minutes=max_minutes, resumable=checkpoint_dir is not None,
-                           queue="make queue" if drop_attention is None else
-                           "make queue-printed" if drop_attention == paper.PRINTED_WITHOUT.get(corpus) else None)
+                           queue=queue_command(corpus, drop_attention))
     # wall time of this call plus the training time of epochs run by earlier (interrupted) calls
     earlier = float(sum(e["seconds"] for e in hist.epochs[:hist.resumed_from]))
     wall = time.perf_counter() - t_start + earlier
@@ -436,6 +472,8 @@ def from_results(path: str | os.PathLike) -> Reproduction:
                    resumed_from=int(timing.get("resumed_from_epoch") or 0),
                    seconds=float(timing.get("training_s_all_calls") or 0.0))
     hist.best_epoch = hist.epochs_run or None
+    if "epochs_run" in rec:
+        rec = {**rec, "shortfall": record_shortfall(rec)}   # the banner in this version's words
     return Reproduction(corpus=rec["params"]["corpus"], params=rec["params"], metrics=rec["metrics"], labels=labels,
                         history=hist, model=None, meta=None, y_test=y_true, pred_test=y_pred, proba_test=None,
                         test_idx=np.asarray(pr["test_row"], dtype=int), train_idx=None, report=rep, confusion=cm,

@@ -24,6 +24,8 @@ def test_shortfall_text():
     assert reproduce.shortfall_text(100) is None
     assert "3 of 100 epochs" in reproduce.shortfall_text(3)
     assert "`make queue` does" in reproduce.shortfall_text(3, stopped_for_time=True)
+    # a checkpoint lives in one machine's cache: the text must not promise a resume elsewhere
+    assert "Where that checkpoint is gone" in reproduce.shortfall_text(3, stopped_for_time=True)
     assert "`make queue-printed`" in reproduce.shortfall_text(3, stopped_for_time=True, queue="make queue-printed")
     assert "with the same parameters" in reproduce.shortfall_text(3, stopped_for_time=True, queue=None)
 

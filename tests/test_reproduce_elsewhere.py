@@ -160,3 +160,24 @@ def test_a_faithful_fold_finished_with_other_threads_is_not_run_again(tmp_path):
     other = dataclasses.replace(spec2, epochs=5)  # another job, not just other threads
     assert not mod.done_with_other_threads(other, path)
     assert not mod.done_with_other_threads(spec2, tmp_path / "missing.json")
+
+
+def test_a_page_from_results_says_how_its_run_trained_and_rewords_its_banner(prep, tmp_path):
+    """A results file keeps the banner text of the version that wrote it; a page rendered from it says,
+    in this version's words, whether the run kept a checkpoint (the queue) or not (one call elsewhere)."""
+    out = tmp_path / "res.json"
+    reproduce.train_evaluate(prep, epochs=1, torch_threads=1, checkpoint_dir=None, results_path=out,
+                             progress=False, max_minutes=5)
+    rec = json.loads(out.read_text())
+    rec.update(stopped_for_time=True, shortfall="old words: it resumes from its last epoch checkpoint")
+    out.write_text(json.dumps(rec))
+    back = reproduce.from_results(out)
+    assert "kept no checkpoint" in back.record["shortfall"] and "resumes" not in back.record["shortfall"]
+    assert reproduce.from_results_note(back.record).startswith("**Trained on another machine**")
+    rec["params"]["checkpoint_dir"] = "$SER_CACHE_DIR/checkpoints/reproduce/run"   # trained by the queue
+    out.write_text(json.dumps(rec))
+    back = reproduce.from_results(out)
+    assert "Where that checkpoint is gone" in back.record["shortfall"]
+    note = reproduce.from_results_note(back.record)
+    assert "long-run queue" in note and "reproduce_elsewhere" not in note
+    assert json.loads(out.read_text())["shortfall"].startswith("old words")   # the record itself is untouched
