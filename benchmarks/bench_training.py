@@ -17,9 +17,13 @@ setting of :mod:`ser_lib.speed` is process-wide):
   beforehand is reused in every step. Not a training step (that kernel stays fixed): it bounds from
   below what a step built from the same kernels for everything else can cost;
 - in each process, the two convolutions alone at the same shapes (Conv1d 1->256 forward + weight
-  gradient, Conv1d 256->256 forward + input and weight gradients), timed in blocks that alternate
-  with blocks of steps (step, step, step, convs, convs, convs, ...: a step's timing is taken among
-  steps, as in training);
+  gradient, Conv1d 256->256 forward + input and weight gradients), timed in blocks of ``--block``
+  passes that alternate with blocks of as many steps (step, step, convs, convs, step, step, ...: a
+  step's timing is taken among steps, as in training). Each pair of blocks gives one ratio (median step
+  / median convolutions), so a slow spell of a shared machine slows both sides of a ratio; the spread
+  of these per-block ratios (``<mode>_step_over_convs_blocks``) says how far one run's ratio can be
+  trusted on that machine. The fastest step over the fastest convolution pass (timeit's convention:
+  other load only adds time) is printed beside it;
 - samples/s, seconds per step, and the ratios step / convolutions and fast / straightforward;
 - ``bound``: what ``floor`` leaves out, at its smallest. An exact float32 Adam update of the Dense(64)
   kernel must read and write the kernel and both moment estimates (6 x 4 bytes per weight) even when
@@ -31,7 +35,7 @@ setting of :mod:`ser_lib.speed` is process-wide):
   the same computation (float32 Adam state, a fresh mask each step) reaches on this machine with the
   floor's kernels for everything else; also printed without the mask draw (a free random source).
 
-Usage: python benchmarks/bench_training.py [--threads 2] [--batch 16] [--length 2376] [--steps 6]
+Usage: python benchmarks/bench_training.py [--threads 2] [--batch 16] [--length 2376] [--steps 6] [--block 2]
        [--out results/bench_training.json]
 """
 from __future__ import annotations
@@ -85,7 +89,7 @@ def _measure_bound(threads: int, batch: int, length: int, reps: int = 9, classes
             "adam_least_s": min(passes_s, adam_s * 6 / 7), "mask_s": mask_s}
 
 
-def _measure(mode: str, threads: int, batch: int, length: int, steps: int, classes: int = 7) -> dict:
+def _measure(mode: str, threads: int, batch: int, length: int, steps: int, block: int = 2, classes: int = 7) -> dict:
     import torch
     import torch.nn.functional as F
     from torch import nn
@@ -148,21 +152,24 @@ def _measure(mode: str, threads: int, batch: int, length: int, steps: int, class
     for _ in range(2):  # warm-up
         step()
         convs()
-    t_step, t_conv = [], []
-    for block in range(2):  # blocks of consecutive steps, then of convolutions, twice (as training runs them)
-        n = steps // 2 + (steps % 2 if block == 0 else 0)
-        for _ in range(n):
-            t0 = time.perf_counter()
-            step()
-            t_step.append(time.perf_counter() - t0)
-        for _ in range(n):
-            t0 = time.perf_counter()
-            convs()
-            t_conv.append(time.perf_counter() - t0)
     import statistics as st
+
+    def timed(fn) -> float:
+        t0 = time.perf_counter()
+        fn()
+        return time.perf_counter() - t0
+
+    t_step, t_conv, ratios = [], [], []
+    while len(t_step) < steps:  # blocks of consecutive steps (as training runs them), then as many convolutions
+        n = min(max(1, block), steps - len(t_step))
+        bs = [timed(step) for _ in range(n)]
+        bc = [timed(convs) for _ in range(n)]
+        t_step += bs
+        t_conv += bc
+        ratios.append(st.median(bs) / st.median(bc))
     s, c = st.median(t_step), st.median(t_conv)
     return {"mode": mode, "first_step_s": first_s, "step_s": s, "convs_s": c, "samples_per_s": batch / s, "step_over_convs": s / c,
-            "step_s_all": t_step, "convs_s_all": t_conv}
+            "step_s_all": t_step, "convs_s_all": t_conv, "step_over_convs_blocks": ratios}
 
 
 def main(argv=None) -> int:
@@ -171,6 +178,8 @@ def main(argv=None) -> int:
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--length", type=int, default=2376)
     ap.add_argument("--steps", type=int, default=6)
+    ap.add_argument("--block", type=int, default=2,
+                    help="steps per block; blocks of steps alternate with blocks of convolution passes (see above)")
     ap.add_argument("--modes", nargs="*", default=["straightforward", "fast", "compiled", "floor"],
                     choices=["straightforward", "fast", "compiled", "floor"])
     ap.add_argument("--no-bound", action="store_true", help="skip the memory-bound measurement (see above)")
@@ -183,14 +192,15 @@ def main(argv=None) -> int:
         print(json.dumps(_measure_bound(a.threads, a.batch, a.length)))
         return 0
     if a.child:
-        print(json.dumps(_measure(a.child, a.threads, a.batch, a.length, a.steps)))
+        print(json.dumps(_measure(a.child, a.threads, a.batch, a.length, a.steps, a.block)))
         return 0
 
     res = {}
     for mode in a.modes + ([] if a.no_bound or "floor" not in a.modes else ["bound"]):
         env = dict(os.environ, SER_NO_MALLOPT="1" if mode == "straightforward" else "")
         out = subprocess.run([sys.executable, __file__, "--child", mode, "--threads", str(a.threads),
-                              "--batch", str(a.batch), "--length", str(a.length), "--steps", str(a.steps)],
+                              "--batch", str(a.batch), "--length", str(a.length), "--steps", str(a.steps),
+                              "--block", str(a.block)],
                              env=env, cwd=REPO, capture_output=True, text=True, check=True)
         res[mode] = json.loads(out.stdout.strip().splitlines()[-1])
         r = res[mode]
@@ -204,20 +214,23 @@ def main(argv=None) -> int:
                   f"lowest step / convolutions {r['lowest_step_over_convs']:.2f}, "
                   f"{r['lowest_without_mask_step_over_convs']:.2f} with a free mask (target {a.target})")
             continue
+        b = r["step_over_convs_blocks"]
         print(f"{mode:16s} step {r['step_s']:.3f} s ({r['samples_per_s']:.1f} samples/s) | convolutions alone "
-              f"{r['convs_s']:.3f} s | step / convolutions {r['step_over_convs']:.2f} | first step {r['first_step_s']:.1f} s")
+              f"{r['convs_s']:.3f} s | step / convolutions {r['step_over_convs']:.2f} (per block {min(b):.2f}–{max(b):.2f}, "
+              f"{len(b)} blocks; fastest / fastest {min(r['step_s_all']) / min(r['convs_s_all']):.2f}) | "
+              f"first step {r['first_step_s']:.1f} s")
     base = res.get("straightforward")
     speedup = {m: r["samples_per_s"] / base["samples_per_s"] for m, r in res.items()
                if base and m not in ("straightforward", "floor", "bound")}
     for m, v in speedup.items():
         print(f"{m} / straightforward: {v:.2f}x samples/s")
-    print(f"(batch {a.batch}, input length {a.length}, {a.threads} threads, median of {a.steps} steps)")
+    print(f"(batch {a.batch}, input length {a.length}, {a.threads} threads, median of {a.steps} steps in blocks of {a.block})")
     if a.out:
         sys.path.insert(0, str(REPO))
         from ser_lib.results import write_results
 
         write_results(a.out, params={"threads": a.threads, "batch": a.batch, "input_length": a.length,
-                                     "steps": a.steps, "target_step_over_convs": a.target},
+                                     "steps": a.steps, "block": a.block, "target_step_over_convs": a.target},
                       metrics={**{f"{m}_{k}": v for m, r in res.items() for k, v in r.items() if k != "mode"},
                                **{f"speedup_{m}": v for m, v in speedup.items()},
                                "speedup": speedup.get("fast")}, wall_time_s=0.0, data={"synthetic_input": True})

@@ -18,12 +18,15 @@ def test_bench_training_writes_ratios(tmp_path):
     finally:
         sys.path.pop(0)
     out = tmp_path / "bench.json"
-    assert bench_training.main(["--threads", "1", "--batch", "4", "--length", "60", "--steps", "2",
+    assert bench_training.main(["--threads", "1", "--batch", "4", "--length", "60", "--steps", "3", "--block", "2",
                                 "--modes", "straightforward", "compiled", "floor", "--out", str(out)]) == 0
     m = json.loads(out.read_text())["metrics"]
     for mode in ("straightforward", "compiled", "floor"):
         assert m[f"{mode}_step_s"] > 0 and m[f"{mode}_convs_s"] > 0
         assert m[f"{mode}_step_over_convs"] == pytest.approx(m[f"{mode}_step_s"] / m[f"{mode}_convs_s"])
+        # blocks of 2 and 1 (3 steps): one ratio per block, each its steps' median over its convolutions' median
+        s, c, b = m[f"{mode}_step_s_all"], m[f"{mode}_convs_s_all"], m[f"{mode}_step_over_convs_blocks"]
+        assert len(s) == len(c) == 3 and b == pytest.approx([(s[0] + s[1]) / (c[0] + c[1]), s[2] / c[2]])
     assert "speedup_compiled" in m and "speedup_floor" not in m and "speedup_bound" not in m
     # the bound: floor + the least Adam update of the Dense kernel (+ the mask draw), over the floor's convolutions
     assert m["bound_dense_weights"] == 64 * 256 * (60 - 12)  # Dense(64) on the flattened (256, 60 - 2 * 6) features

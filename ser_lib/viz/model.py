@@ -376,7 +376,12 @@ def step_breakdown(metrics: dict, *, target: float | None = None, ax=None):
 def step_ratios_by_machine(records: list[dict]):
     """One row per run of ``benchmarks/bench_training.py`` (its results records, e.g. ``results/bench_training*.json``):
     the machine (:func:`ser_lib.results.hardware_summary`), the compiled step's samples/s and its step /
-    convolutions ratio, the floor's, and the lowest estimates (with and without the mask draw) where measured.
+    convolutions ratio, the floor's, and the lowest estimates (with and without the mask draw) where measured;
+    the compiled step's fastest step over its fastest convolution pass (from ``compiled_step_s_all`` and
+    ``compiled_convs_s_all``: the timeit convention, robust where other load on a shared machine only adds
+    time); the lowest and highest of its per-block ratios (``compiled_step_over_convs_blocks``: how far one
+    run's median-based ratio can move on that machine) where recorded. Several runs on one machine give
+    several rows.
 
     Returns a :class:`pandas.DataFrame` (ratios as floats; NaN where a record lacks a mode). Raises
     ``ValueError`` for a record without the compiled mode (not a training-step benchmark).
@@ -390,13 +395,17 @@ def step_ratios_by_machine(records: list[dict]):
         m = rec.get("metrics") or {}
         if "compiled_step_over_convs" not in m:
             raise ValueError("a benchmark record without the compiled mode: run benchmarks/bench_training.py --out ...")
+        blocks = m.get("compiled_step_over_convs_blocks") or []
+        steps, convs = m.get("compiled_step_s_all") or [], m.get("compiled_convs_s_all") or []
         rows.append({"machine": hardware_summary(rec),
                      "measured": str((rec.get("provenance") or {}).get("written_utc", ""))[:10],
                      "compiled samples/s": m.get("compiled_samples_per_s"),
                      "compiled step / convolutions": m.get("compiled_step_over_convs"),
+                     "compiled, fastest / fastest": min(steps) / min(convs) if steps and convs else None,
+                     "compiled, lowest block": min(blocks) if blocks else None,
+                     "compiled, highest block": max(blocks) if blocks else None,
                      "floor / convolutions": m.get("floor_step_over_convs"),
                      "lowest estimate": m.get("bound_lowest_step_over_convs"),
                      "lowest, free mask": m.get("bound_lowest_without_mask_step_over_convs")})
-    return pd.DataFrame(rows).astype({c: float for c in ("compiled samples/s", "compiled step / convolutions",
-                                                          "floor / convolutions", "lowest estimate",
-                                                          "lowest, free mask")})
+    table = pd.DataFrame(rows)
+    return table.astype({c: float for c in table.columns if c not in ("machine", "measured")})
