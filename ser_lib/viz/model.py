@@ -398,7 +398,7 @@ def step_ratios_by_machine(records: list[dict]):
         blocks = m.get("compiled_step_over_convs_blocks") or []
         steps, convs = m.get("compiled_step_s_all") or [], m.get("compiled_convs_s_all") or []
         rows.append({"machine": hardware_summary(rec),
-                     "measured": str((rec.get("provenance") or {}).get("written_utc", ""))[:10],
+                     "measured (UTC)": str((rec.get("provenance") or {}).get("written_utc", ""))[:16].replace("T", " "),
                      "compiled samples/s": m.get("compiled_samples_per_s"),
                      "compiled step / convolutions": m.get("compiled_step_over_convs"),
                      "compiled, fastest / fastest": min(steps) / min(convs) if steps and convs else None,
@@ -408,4 +408,4 @@ def step_ratios_by_machine(records: list[dict]):
                      "lowest estimate": m.get("bound_lowest_step_over_convs"),
                      "lowest, free mask": m.get("bound_lowest_without_mask_step_over_convs")})
     table = pd.DataFrame(rows)
-    return table.astype({c: float for c in table.columns if c not in ("machine", "measured")})
+    return table.astype({c: float for c in table.columns if c not in ("machine", "measured (UTC)")})
